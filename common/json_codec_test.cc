@@ -1,0 +1,117 @@
+#include "common/json_codec.h"
+
+#include "api.pb.h"
+#include "common/manifest.h"
+#include "gtest/gtest.h"
+
+namespace mk {
+namespace {
+
+Json Yaml(const char* text) {
+  auto docs = ParseManifests(text);
+  EXPECT_TRUE(docs.ok()) << docs.status();
+  return docs->at(0);
+}
+
+TEST(JsonCodec, RoundTripsAPodWithKubernetesNames) {
+  Json j = Yaml(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: photoview-pod
+  labels: {app: photo-view, env: stage}
+spec:
+  containers:
+  - image: mydomain:5000/photo-view:v2.0
+    name: photoview-container
+    ports:
+    - containerPort: 80
+    livenessProbe:
+      httpGet: {path: /healthz, port: 8080}
+      initialDelaySeconds: 10
+  imagePullSecrets:
+  - name: regcred
+status:
+  podIP: 10.0.0.1
+)");
+  api::Pod pod;
+  ASSERT_TRUE(DecodeJson(j, &pod).ok());
+  EXPECT_EQ(pod.spec().containers(0).ports(0).container_port(), 80);
+  EXPECT_EQ(pod.spec().containers(0).liveness_probe().http_get().port().int_val(), 8080);
+  EXPECT_EQ(pod.spec().image_pull_secrets(0).name(), "regcred");
+  EXPECT_EQ(pod.status().pod_ip(), "10.0.0.1");
+  Json out = EncodeJson(pod);
+  EXPECT_EQ(out["spec"]["containers"][0]["livenessProbe"]["httpGet"]["port"], 8080);
+  EXPECT_EQ(out["status"]["podIP"], "10.0.0.1");
+  EXPECT_EQ(out.begin().key(), "apiVersion");
+  EXPECT_FALSE(out["spec"].contains("nodeName"));
+}
+
+TEST(JsonCodec, NamedPortIsAString) {
+  api::Probe p;
+  ASSERT_TRUE(DecodeJson(Json::parse(R"({"httpGet":{"port":"http"}})"), &p).ok());
+  EXPECT_EQ(p.http_get().port().str_val(), "http");
+  EXPECT_EQ(EncodeJson(p)["httpGet"]["port"], "http");
+}
+
+TEST(JsonCodec, UnknownFieldSuggestsTheIntendedOne) {
+  Json j = Yaml("spec:\n  imagepPullSecrets:\n  - name: regcred\n");
+  api::Pod pod;
+  absl::Status s = DecodeJson(j, &pod);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("spec.imagepPullSecrets: unknown field (did you mean "
+                             "imagePullSecrets?)"),
+            std::string::npos)
+      << s;
+}
+
+TEST(JsonCodec, WrongTypesNameTheFullPath) {
+  Json j = Yaml("spec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: eighty\n");
+  api::Pod pod;
+  std::vector<FieldError> errs;
+  DecodeJsonInto(j, &pod, "", &errs);
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].field, "spec.containers[0].ports[0].containerPort");
+  EXPECT_EQ(errs[0].message, "expected 32-bit integer, got string");
+}
+
+TEST(JsonCodec, BytesAreBase64) {
+  api::Secret s;
+  ASSERT_TRUE(DecodeJson(Json::parse(R"({"data":{"k":"aGVsbG8="}})"), &s).ok());
+  EXPECT_EQ(s.data().at("k"), "hello");
+  EXPECT_EQ(EncodeJson(s)["data"]["k"], "aGVsbG8=");
+  EXPECT_FALSE(DecodeJson(Json::parse(R"({"data":{"k":"not base64!"}})"), &s).ok());
+}
+
+TEST(Manifest, AliasBombIsRefused) {
+  std::string bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    std::string prev(1, c - 1);
+    bomb += std::string(1, c) + ": &" + c + " [*" + prev + ",*" + prev + ",*" + prev + ",*" +
+            prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + "]\n";
+  }
+  auto docs = ParseManifests(bomb);
+  ASSERT_FALSE(docs.ok());
+  EXPECT_NE(docs.status().message().find("alias"), std::string::npos);
+}
+
+TEST(Manifest, DeepNestingIsRefused) {
+  std::string deep(10000, '[');
+  deep += std::string(10000, ']');
+  EXPECT_FALSE(ParseManifests(deep).ok());
+  EXPECT_FALSE(ParseJsonBody(deep).ok());
+}
+
+TEST(Manifest, MultipleDocumentsAndScalars) {
+  auto docs = ParseManifests("a: 1\nb: '1'\nc: true\nd: 1.5\ne: ~\n---\n---\nx: y\n");
+  ASSERT_TRUE(docs.ok());
+  ASSERT_EQ(docs->size(), 2u);
+  EXPECT_TRUE((*docs)[0]["a"].is_number_integer());
+  EXPECT_TRUE((*docs)[0]["b"].is_string());
+  EXPECT_TRUE((*docs)[0]["c"].is_boolean());
+  EXPECT_TRUE((*docs)[0]["d"].is_number_float());
+  EXPECT_TRUE((*docs)[0]["e"].is_null());
+}
+
+}  // namespace
+}  // namespace mk
