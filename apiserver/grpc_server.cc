@@ -1,0 +1,209 @@
+#include "apiserver/grpc_server.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "apiserver.grpc.pb.h"
+#include "common/api_error.h"
+#include "common/manifest.h"
+#include "common/object.h"
+#include "common/resources.h"
+
+namespace mk::apiserver {
+namespace {
+
+grpc::StatusCode ToGrpcCode(absl::StatusCode c) {
+  return static_cast<grpc::StatusCode>(static_cast<int>(c));
+}
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(ToGrpcCode(s.code()), std::string(s.message()),
+                      ToApiStatus(s).SerializeAsString());
+}
+
+absl::StatusOr<const ResourceInfo*> Resource(const std::string& name) {
+  const ResourceInfo* r = FindResource(name);
+  if (r == nullptr || r->name != name) {
+    return absl::NotFoundError(absl::StrCat("the server doesn't have a resource type \"", name,
+                                            "\""));
+  }
+  return r;
+}
+
+absl::StatusOr<ObjectPtr> ParseObject(const ResourceInfo& r, const std::string& data) {
+  ObjectPtr obj = r.New();
+  if (!obj->ParseFromString(data)) return BadRequestError("malformed object");
+  return obj;
+}
+
+grpc::Status Reply(const absl::StatusOr<ObjectPtr>& obj, api::Object* out) {
+  if (!obj.ok()) return ToGrpc(obj.status());
+  out->set_data((*obj)->SerializeAsString());
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+class GrpcServer::Service final : public api::ApiServer::Service {
+ public:
+  Service(Registry* registry, Metrics* metrics) : registry_(registry), metrics_(metrics) {}
+
+  grpc::Status Get(grpc::ServerContext*, const api::GetRequest* req,
+                   api::Object* out) override {
+    auto r = Resource(req->resource());
+    if (!r.ok()) return ToGrpc(r.status());
+    if (req->subresource() == "scale") {
+      return Reply(registry_->GetScale(**r, req->namespace_(), req->name()), out);
+    }
+    return Reply(registry_->Get(**r, req->namespace_(), req->name()), out);
+  }
+
+  grpc::Status List(grpc::ServerContext*, const api::ListRequest* req,
+                    api::ObjectList* out) override {
+    auto r = Resource(req->resource());
+    if (!r.ok()) return ToGrpc(r.status());
+    absl::StatusOr<ObjectList> list = registry_->List(
+        **r, req->namespace_(), {req->label_selector(), req->field_selector()});
+    if (!list.ok()) return ToGrpc(list.status());
+    out->set_resource_version(list->resource_version);
+    for (const ObjectPtr& obj : list->items) out->add_items(obj->SerializeAsString());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Create(grpc::ServerContext*, const api::WriteRequest* req,
+                      api::Object* out) override {
+    auto r = Resource(req->resource());
+    if (!r.ok()) return ToGrpc(r.status());
+    auto obj = ParseObject(**r, req->data());
+    if (!obj.ok()) return ToGrpc(obj.status());
+    return Reply(registry_->Create(**r, req->namespace_(), std::move(*obj)), out);
+  }
+
+  grpc::Status Update(grpc::ServerContext*, const api::WriteRequest* req,
+                      api::Object* out) override {
+    auto r = Resource(req->resource());
+    if (!r.ok()) return ToGrpc(r.status());
+    if (req->subresource() == "scale") {
+      api::Scale scale;
+      if (!scale.ParseFromString(req->data())) return ToGrpc(BadRequestError("bad Scale"));
+      Json j = {{"spec", {{"replicas", scale.spec().replicas()}}}};
+      if (!scale.metadata().resource_version().empty()) {
+        j["metadata"] = {{"resourceVersion", scale.metadata().resource_version()}};
+      }
+      return Reply(registry_->UpdateScale(**r, req->namespace_(), scale.metadata().name(), j),
+                   out);
+    }
+    auto obj = ParseObject(**r, req->data());
+    if (!obj.ok()) return ToGrpc(obj.status());
+    std::string name = Meta(**obj).name();
+    return Reply(registry_->Update(**r, req->namespace_(), name, req->subresource(),
+                                   std::move(*obj)),
+                 out);
+  }
+
+  grpc::Status Patch(grpc::ServerContext*, const api::PatchRequest* req,
+                     api::Object* out) override {
+    auto r = Resource(req->resource());
+    if (!r.ok()) return ToGrpc(r.status());
+    absl::StatusOr<Json> patch = ParseJsonBody(req->patch());
+    if (!patch.ok()) return ToGrpc(BadRequestError(patch.status().message()));
+    if (req->subresource() == "scale") {
+      return Reply(registry_->PatchScale(**r, req->namespace_(), req->name(),
+                                         req->patch_type(), *patch),
+                   out);
+    }
+    return Reply(registry_->Patch(**r, req->namespace_(), req->name(), req->subresource(),
+                                  req->patch_type(), *patch),
+                 out);
+  }
+
+  grpc::Status Delete(grpc::ServerContext*, const api::DeleteRequest* req,
+                      api::Object* out) override {
+    auto r = Resource(req->resource());
+    if (!r.ok()) return ToGrpc(r.status());
+    DeleteOptions opts;
+    if (req->has_grace_period_seconds()) opts.grace_period_seconds = req->grace_period_seconds();
+    opts.propagation_policy = req->propagation_policy();
+    if (req->has_precondition_uid()) opts.precondition_uid = req->precondition_uid();
+    if (req->has_precondition_resource_version()) {
+      opts.precondition_resource_version = req->precondition_resource_version();
+    }
+    return Reply(registry_->Delete(**r, req->namespace_(), req->name(), opts), out);
+  }
+
+  grpc::Status Bind(grpc::ServerContext*, const api::BindRequest* req,
+                    api::Object* out) override {
+    return Reply(registry_->Bind(req->namespace_(), req->name(), req->node_name()), out);
+  }
+
+  grpc::Status Watch(grpc::ServerContext* ctx, const api::WatchRequest* req,
+                     grpc::ServerWriter<api::WatchEvent>* writer) override {
+    auto r = Resource(req->resource());
+    if (!r.ok()) return ToGrpc(r.status());
+    WatchOptions opts;
+    opts.label_selector = req->label_selector();
+    opts.field_selector = req->field_selector();
+    opts.resource_version = req->resource_version();
+    opts.allow_bookmarks = req->allow_bookmarks();
+    absl::StatusOr<std::unique_ptr<RegistryWatch>> w =
+        registry_->Watch(**r, req->namespace_(), opts);
+    if (!w.ok()) {
+      if (absl::IsOutOfRange(w.status())) {
+        api::WatchEvent ev;
+        ev.set_type("ERROR");
+        ev.set_object(ToApiStatus(w.status()).SerializeAsString());
+        writer->Write(ev);
+        return grpc::Status::OK;
+      }
+      return ToGrpc(w.status());
+    }
+    metrics_->WatchOpened((*r)->name);
+    while (!ctx->IsCancelled()) {
+      WatchEvent ev;
+      RegistryWatch::Result res = (*w)->Next(absl::Milliseconds(500), &ev);
+      if (res == RegistryWatch::Result::kClosed) break;
+      if (res == RegistryWatch::Result::kTimeout) continue;
+      api::WatchEvent out;
+      out.set_type(ev.type);
+      out.set_object(ev.object->SerializeAsString());
+      out.set_resource_version(ev.revision);
+      if (!writer->Write(out)) break;
+    }
+    metrics_->WatchClosed((*r)->name);
+    return grpc::Status::OK;
+  }
+
+ private:
+  Registry* registry_;
+  Metrics* metrics_;
+};
+
+GrpcServer::GrpcServer(Registry* registry, Metrics* metrics)
+    : registry_(registry), metrics_(metrics) {}
+
+GrpcServer::~GrpcServer() { Shutdown(); }
+
+absl::Status GrpcServer::Start(const std::string& address) {
+  service_ = std::make_unique<Service>(registry_, metrics_);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(service_.get());
+  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+  }
+  return absl::OkStatus();
+}
+
+void GrpcServer::Shutdown() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    server_.reset();
+  }
+}
+
+}  // namespace mk::apiserver

@@ -1,0 +1,90 @@
+// mk-apiserver: flags → options → Start() → wait for SIGTERM/SIGINT → Shutdown().
+
+#include <csignal>
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "apiserver/grpc_server.h"
+#include "apiserver/metrics.h"
+#include "apiserver/registry.h"
+#include "apiserver/rest_server.h"
+#include "apiserver/rocksdb_store.h"
+#include "common/log.h"
+
+ABSL_FLAG(std::string, data_dir, "/var/lib/mk/apiserver", "RocksDB data directory");
+ABSL_FLAG(std::string, listen, "127.0.0.1:6443", "REST listen address host:port");
+ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:6444", "gRPC listen address host:port");
+ABSL_FLAG(int, v, 0, "log verbosity (as Kubernetes' -v)");
+ABSL_FLAG(int, bookmark_interval_seconds, 30, "idle time before a watch bookmark");
+ABSL_FLAG(int64_t, max_history_events, 100000, "watch history kept (events)");
+
+namespace {
+
+bool SplitHostPort(const std::string& s, std::string* host, int* port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = s.substr(0, colon);
+  return absl::SimpleAtoi(s.substr(colon + 1), port);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  mk::SetLogComponent("apiserver");
+  mk::SetLogVerbosity(absl::GetFlag(FLAGS_v));
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  mk::apiserver::RocksDbStore::Options store_opts;
+  store_opts.max_history_events = absl::GetFlag(FLAGS_max_history_events);
+  absl::Time t0 = absl::Now();
+  auto store = mk::apiserver::RocksDbStore::Open(absl::GetFlag(FLAGS_data_dir), store_opts);
+  if (!store.ok()) {
+    MK_LOG(E) << "opening store: " << store.status();
+    return 1;
+  }
+  MK_LOG(I) << "store open in " << absl::FormatDuration(absl::Now() - t0) << " at revision "
+            << (*store)->CurrentRevision();
+  mk::apiserver::Registry registry(store->get());
+  if (absl::Status s = registry.Bootstrap(); !s.ok()) {
+    MK_LOG(E) << "bootstrap: " << s;
+    return 1;
+  }
+  mk::apiserver::Metrics metrics;
+  mk::apiserver::RestOptions rest_opts;
+  if (!SplitHostPort(absl::GetFlag(FLAGS_listen), &rest_opts.host, &rest_opts.port)) {
+    MK_LOG(E) << "bad --listen " << absl::GetFlag(FLAGS_listen);
+    return 2;
+  }
+  rest_opts.bookmark_interval = absl::Seconds(absl::GetFlag(FLAGS_bookmark_interval_seconds));
+  mk::apiserver::RestServer rest(&registry, &metrics, rest_opts);
+  if (absl::Status s = rest.Start(); !s.ok()) {
+    MK_LOG(E) << s;
+    return 1;
+  }
+  mk::apiserver::GrpcServer grpc_server(&registry, &metrics);
+  if (absl::Status s = grpc_server.Start(absl::GetFlag(FLAGS_grpc_listen)); !s.ok()) {
+    MK_LOG(E) << s;
+    return 1;
+  }
+  MK_LOG(I) << "serving REST on " << rest_opts.host << ":" << rest.port() << ", gRPC on port "
+            << grpc_server.port();
+  // Tests read the chosen ports from this line when they pass port 0.
+  std::printf("ready rest=%d grpc=%d\n", rest.port(), grpc_server.port());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  MK_LOG(I) << "signal " << sig << ", shutting down";
+  grpc_server.Shutdown();
+  rest.Shutdown();
+  return 0;
+}

@@ -1,0 +1,399 @@
+#include "apiserver/rest_server.h"
+
+#include <httplib.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "apiserver/discovery.h"
+#include "apiserver/rest_path.h"
+#include "apiserver/table.h"
+#include "common/api_error.h"
+#include "common/json_codec.h"
+#include "common/log.h"
+#include "common/manifest.h"
+#include "common/object.h"
+
+namespace mk::apiserver {
+namespace {
+
+constexpr char kJson[] = "application/json";
+
+void WriteJson(httplib::Response& res, int code, const Json& j) {
+  res.status = code;
+  res.set_content(j.dump(), kJson);
+}
+
+void WriteError(httplib::Response& res, const absl::Status& status) {
+  api::Status s = ToApiStatus(status);
+  WriteJson(res, s.code(), EncodeJson(s));
+}
+
+std::string Param(const httplib::Request& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : "";
+}
+
+bool IsTrue(const std::string& v) { return v == "true" || v == "1"; }
+
+Json ListJson(const ResourceInfo& r, ObjectList& list) {
+  Json items = Json::array();
+  for (const ObjectPtr& obj : list.items) items.push_back(EncodeJson(*obj));
+  return Json{{"kind", r.kind + "List"},
+              {"apiVersion", r.ApiVersion()},
+              {"metadata", {{"resourceVersion", absl::StrCat(list.resource_version)}}},
+              {"items", std::move(items)}};
+}
+
+// Decodes a request body into an object of resource `r`, strictly.
+absl::StatusOr<ObjectPtr> DecodeBody(const httplib::Request& req, const ResourceInfo& r,
+                                     size_t max_bytes) {
+  ManifestLimits limits;
+  limits.max_bytes = max_bytes;
+  absl::StatusOr<Json> j = ParseJsonBody(req.body, limits);
+  if (!j.ok()) {
+    if (absl::IsResourceExhausted(j.status())) return TooLargeError(j.status().message());
+    return BadRequestError(j.status().message());
+  }
+  if (!j->is_object()) return BadRequestError("the request body must be a JSON object");
+  std::string kind = j->value("kind", "");
+  if (!kind.empty() && kind != r.kind) {
+    return BadRequestError(absl::StrCat("the body of the request was of kind ", kind,
+                                        ", expected ", r.kind));
+  }
+  ObjectPtr obj = r.New();
+  std::vector<FieldError> errs;
+  DecodeJsonInto(*j, obj.get(), "", &errs);
+  if (!errs.empty()) {
+    std::string msg = absl::StrCat(r.kind, " in version \"", r.version,
+                                   "\" cannot be handled as a ", r.kind,
+                                   ": strict decoding error: ");
+    for (size_t i = 0; i < errs.size(); ++i) {
+      absl::StrAppend(&msg, i ? ", " : "", errs[i].field, ": ", errs[i].message);
+    }
+    return BadRequestError(msg);
+  }
+  return obj;
+}
+
+absl::StatusOr<Json> BodyJson(const httplib::Request& req, size_t max_bytes) {
+  ManifestLimits limits;
+  limits.max_bytes = max_bytes;
+  absl::StatusOr<Json> j = ParseJsonBody(req.body, limits);
+  if (!j.ok()) {
+    if (absl::IsResourceExhausted(j.status())) return TooLargeError(j.status().message());
+    return BadRequestError(j.status().message());
+  }
+  return j;
+}
+
+absl::StatusOr<DeleteOptions> ParseDeleteOptions(const httplib::Request& req, size_t max) {
+  DeleteOptions opts;
+  if (!req.body.empty()) {
+    absl::StatusOr<Json> j = BodyJson(req, max);
+    if (!j.ok()) return j.status();
+    api::DeleteOptions d;
+    if (absl::Status s = DecodeJson(*j, &d); !s.ok()) return s;
+    if (d.has_grace_period_seconds()) opts.grace_period_seconds = d.grace_period_seconds();
+    opts.propagation_policy = d.propagation_policy();
+    if (d.has_orphan_dependents() && d.orphan_dependents()) opts.propagation_policy = "Orphan";
+    if (d.preconditions().has_uid()) opts.precondition_uid = d.preconditions().uid();
+    if (d.preconditions().has_resource_version()) {
+      opts.precondition_resource_version = d.preconditions().resource_version();
+    }
+  }
+  int64_t grace;
+  if (req.has_param("gracePeriodSeconds")) {
+    if (!absl::SimpleAtoi(Param(req, "gracePeriodSeconds"), &grace)) {
+      return BadRequestError("gracePeriodSeconds must be an integer");
+    }
+    opts.grace_period_seconds = grace;
+  }
+  if (req.has_param("propagationPolicy")) {
+    opts.propagation_policy = Param(req, "propagationPolicy");
+  }
+  return opts;
+}
+
+}  // namespace
+
+RestServer::RestServer(Registry* registry, Metrics* metrics, RestOptions options)
+    : registry_(registry), metrics_(metrics), options_(std::move(options)) {}
+
+RestServer::~RestServer() { Shutdown(); }
+
+absl::Status RestServer::Start() {
+  server_ = std::make_unique<httplib::Server>();
+  int threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_read_timeout(30, 0);
+  server_->set_keep_alive_max_count(1000);
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+    Handle(req, res);
+  };
+  server_->Get(".*", handler);
+  server_->Post(".*", handler);
+  server_->Put(".*", handler);
+  server_->Patch(".*", handler);
+  server_->Delete(".*", handler);
+  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.status == 413) {
+      WriteError(res, TooLargeError("the request is too large"));
+    } else if (res.body.empty()) {
+      api::Status s = ToApiStatus(absl::UnknownError(httplib::detail::status_message(res.status)));
+      s.set_code(res.status);
+      WriteJson(res, res.status, EncodeJson(s));
+    }
+  });
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.host);
+    if (port_ <= 0) return absl::UnavailableError("cannot bind REST port");
+  } else {
+    if (!server_->bind_to_port(options_.host, options_.port)) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
+    }
+    port_ = options_.port;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return absl::OkStatus();
+}
+
+void RestServer::Shutdown() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool RestServer::HandleNonResource(const httplib::Request& req, httplib::Response& res) {
+  const std::string& p = req.path;
+  if (p == "/healthz" || p == "/readyz" || p == "/livez") {
+    res.set_content("ok", "text/plain");
+  } else if (p == "/version") {
+    WriteJson(res, 200, VersionInfo());
+  } else if (p == "/metrics") {
+    res.set_content(metrics_->Render(registry_->store()), "text/plain; version=0.0.4");
+  } else if (p == "/api" || p == "/api/") {
+    WriteJson(res, 200, ApiVersions(absl::StrCat(options_.host, ":", port_)));
+  } else if (p == "/apis" || p == "/apis/") {
+    WriteJson(res, 200, ApiGroupList());
+  } else if (p == "/api/v1" || p == "/api/v1/") {
+    WriteJson(res, 200, *ApiResourceList("", "v1"));
+  } else if (absl::StartsWith(p, "/apis/") && std::count(p.begin(), p.end(), '/') <= 3) {
+    std::vector<std::string> parts = absl::StrSplit(p.substr(6), '/', absl::SkipEmpty());
+    if (parts.size() != 2) return false;
+    absl::optional<Json> list = ApiResourceList(parts[0], parts[1]);
+    if (!list) return false;
+    WriteJson(res, 200, *list);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
+  absl::Time start = absl::Now();
+  std::string verb = req.method;
+  std::string resource = "";
+  MK_VLOG(4) << req.method << " " << req.path;
+  if (req.method == "GET" && HandleNonResource(req, res)) {
+    metrics_->ObserveRequest("GET", "", res.status, absl::Now() - start);
+    return;
+  }
+  absl::StatusOr<RestPath> path = ParseRestPath(req.path);
+  if (!path.ok()) {
+    WriteError(res, path.status());
+    metrics_->ObserveRequest(verb, "", res.status, absl::Now() - start);
+    return;
+  }
+  const ResourceInfo& r = *path->resource;
+  resource = r.name;
+  const std::string& ns = path->ns;
+  const std::string& name = path->name;
+  const std::string& sub = path->subresource;
+  const size_t max = options_.max_body_bytes;
+  bool want_table = absl::StrContains(req.get_header_value("Accept"), "as=Table");
+  if (r.namespaced && ns.empty() && (req.method != "GET" || !name.empty())) {
+    WriteError(res, NotFoundError(r.name, name));
+    return;
+  }
+
+  absl::StatusOr<ObjectPtr> result = absl::UnknownError("unhandled");
+  int ok_code = 200;
+  if (req.method == "GET" && name.empty()) {
+    if (IsTrue(Param(req, "watch"))) {
+      verb = "WATCH";
+      Watch(req, res, r, ns, &verb);
+      metrics_->ObserveRequest(verb, resource, res.status, absl::Now() - start);
+      return;
+    }
+    verb = "LIST";
+    absl::StatusOr<ObjectList> list = registry_->List(
+        r, ns, {Param(req, "labelSelector"), Param(req, "fieldSelector")});
+    if (!list.ok()) {
+      WriteError(res, list.status());
+    } else if (want_table) {
+      WriteJson(res, 200, TableFor(r, list->items, list->resource_version));
+    } else {
+      WriteJson(res, 200, ListJson(r, *list));
+    }
+    metrics_->ObserveRequest(verb, resource, res.status, absl::Now() - start);
+    return;
+  }
+  if (req.method == "GET" && sub == "log") {
+    if (logs_ == nullptr) {
+      WriteError(res, absl::UnavailableError("no kubelet connection for logs"));
+      return;
+    }
+    std::string query;
+    for (const auto& [k, v] : req.params) {
+      absl::StrAppend(&query, query.empty() ? "" : "&", k, "=", v);
+    }
+    std::string body;
+    absl::Status s = logs_->StreamLogs(ns, name, query, [&](const std::string& chunk) {
+      body += chunk;
+      return true;
+    });
+    if (!s.ok()) {
+      WriteError(res, s);
+    } else {
+      res.set_content(body, "text/plain");
+    }
+    return;
+  }
+  if (req.method == "GET") {
+    result = sub == "scale" ? registry_->GetScale(r, ns, name) : registry_->Get(r, ns, name);
+  } else if (req.method == "POST") {
+    verb = "CREATE";
+    if (sub == "binding") {
+      absl::StatusOr<Json> body = BodyJson(req, max);
+      if (!body.ok()) {
+        result = body.status();
+      } else {
+        api::Binding b;
+        absl::Status s = DecodeJson(*body, &b);
+        result = s.ok() ? registry_->Bind(ns, name, b.target().name()) : s;
+        if (result.ok()) {
+          auto st = std::make_unique<api::Status>();
+          st->set_api_version("v1");
+          st->set_kind("Status");
+          st->set_status("Success");
+          st->set_code(201);
+          result = ObjectPtr(std::move(st));
+        }
+      }
+      ok_code = 201;
+    } else if (!name.empty()) {
+      result = MethodNotAllowedError("POST is not allowed on a named object");
+    } else {
+      absl::StatusOr<ObjectPtr> obj = DecodeBody(req, r, max);
+      result = obj.ok() ? registry_->Create(r, ns, std::move(*obj)) : obj.status();
+      ok_code = 201;
+    }
+  } else if (req.method == "PUT") {
+    verb = "UPDATE";
+    if (sub == "scale") {
+      absl::StatusOr<Json> body = BodyJson(req, max);
+      result = body.ok() ? registry_->UpdateScale(r, ns, name, *body) : body.status();
+    } else {
+      absl::StatusOr<ObjectPtr> obj = DecodeBody(req, r, max);
+      result = obj.ok() ? registry_->Update(r, ns, name, sub, std::move(*obj)) : obj.status();
+    }
+  } else if (req.method == "PATCH") {
+    verb = "PATCH";
+    absl::StatusOr<Json> body = BodyJson(req, max);
+    std::string ct = req.get_header_value("Content-Type");
+    if (!body.ok()) {
+      result = body.status();
+    } else if (sub == "scale") {
+      result = registry_->PatchScale(r, ns, name, ct, *body);
+    } else {
+      result = registry_->Patch(r, ns, name, sub, ct, *body);
+    }
+  } else if (req.method == "DELETE") {
+    verb = "DELETE";
+    absl::StatusOr<DeleteOptions> opts = ParseDeleteOptions(req, max);
+    result = opts.ok() ? registry_->Delete(r, ns, name, *opts) : opts.status();
+  }
+  if (!result.ok()) {
+    WriteError(res, result.status());
+  } else if (want_table && req.method == "GET") {
+    std::vector<ObjectPtr> one;
+    one.push_back(std::move(*result));
+    WriteJson(res, 200, TableFor(r, one, 0));
+  } else {
+    WriteJson(res, ok_code, EncodeJson(**result));
+  }
+  metrics_->ObserveRequest(verb, resource, res.status, absl::Now() - start);
+}
+
+void RestServer::Watch(const httplib::Request& req, httplib::Response& res,
+                       const ResourceInfo& r, const std::string& ns, std::string* verb) {
+  WatchOptions opts;
+  opts.label_selector = Param(req, "labelSelector");
+  opts.field_selector = Param(req, "fieldSelector");
+  opts.allow_bookmarks = IsTrue(Param(req, "allowWatchBookmarks"));
+  opts.bookmark_interval = options_.bookmark_interval;
+  std::string rv = Param(req, "resourceVersion");
+  if (!rv.empty() && !absl::SimpleAtoi(rv, &opts.resource_version)) {
+    WriteError(res, BadRequestError("invalid resourceVersion"));
+    return;
+  }
+  int64_t timeout_s = 1800;
+  if (req.has_param("timeoutSeconds")) {
+    absl::SimpleAtoi(Param(req, "timeoutSeconds"), &timeout_s);
+  }
+  bool table = absl::StrContains(req.get_header_value("Accept"), "as=Table");
+  absl::StatusOr<std::unique_ptr<RegistryWatch>> w = registry_->Watch(r, ns, opts);
+  std::shared_ptr<RegistryWatch> watch;
+  Json first_error;
+  if (!w.ok()) {
+    if (!absl::IsOutOfRange(w.status())) {
+      WriteError(res, w.status());
+      return;
+    }
+    // As Kubernetes does: 200, then an ERROR event carrying the 410 Status.
+    first_error = {{"type", "ERROR"}, {"object", EncodeJson(ToApiStatus(w.status()))}};
+  } else {
+    watch = std::move(*w);
+  }
+  metrics_->WatchOpened(r.name);
+  absl::Time deadline = absl::Now() + absl::Seconds(timeout_s);
+  Metrics* metrics = metrics_;
+  const ResourceInfo* rp = &r;
+  res.set_chunked_content_provider(
+      kJson,
+      [watch, first_error, deadline, table, rp](size_t, httplib::DataSink& sink) mutable {
+        if (!first_error.is_null()) {
+          std::string line = first_error.dump() + "\n";
+          sink.write(line.data(), line.size());
+          sink.done();
+          return true;
+        }
+        WatchEvent ev;
+        absl::Duration left = std::min(absl::Seconds(1), deadline - absl::Now());
+        if (left <= absl::ZeroDuration()) {
+          sink.done();
+          return true;
+        }
+        RegistryWatch::Result res = watch->Next(left, &ev);
+        if (res == RegistryWatch::Result::kClosed) {
+          sink.done();
+          return true;
+        }
+        if (res == RegistryWatch::Result::kTimeout) return sink.is_writable();
+        Json obj;
+        if (table && ev.type != "BOOKMARK") {
+          std::vector<ObjectPtr> one;
+          one.push_back(std::move(ev.object));
+          obj = TableFor(*rp, one, ev.revision);
+        } else {
+          obj = EncodeJson(*ev.object);
+        }
+        std::string line = Json{{"type", ev.type}, {"object", std::move(obj)}}.dump() + "\n";
+        return sink.write(line.data(), line.size());
+      },
+      [metrics, rp](bool) { metrics->WatchClosed(rp->name); });
+  *verb = "WATCH";
+}
+
+}  // namespace mk::apiserver

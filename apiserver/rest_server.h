@@ -1,0 +1,68 @@
+#pragma once
+
+// The REST front end of mk-apiserver (cpp-httplib): Kubernetes paths, verbs, Status errors,
+// streamed watches, discovery, Table responses for kubectl, /healthz /readyz /version
+// /metrics. Every resource operation goes through the Registry.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "apiserver/metrics.h"
+#include "apiserver/registry.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace mk::apiserver {
+
+struct RestOptions {
+  std::string host = "127.0.0.1";
+  int port = 6443;  // 0: pick a free port
+  size_t max_body_bytes = 3 * 1024 * 1024;
+  int threads = 256;  // each open watch holds one
+  absl::Duration bookmark_interval = absl::Seconds(30);
+};
+
+// Streams pod logs from the kubelet that runs the pod; set by the kubelet issue's code.
+class LogSource {
+ public:
+  virtual ~LogSource() = default;
+  // Writes log bytes to `write` until done; `write` returns false when the client is gone.
+  virtual absl::Status StreamLogs(const std::string& ns, const std::string& pod,
+                                  const std::string& query,
+                                  const std::function<bool(const std::string&)>& write) = 0;
+};
+
+class RestServer {
+ public:
+  RestServer(Registry* registry, Metrics* metrics, RestOptions options);
+  ~RestServer();
+
+  absl::Status Start();  // binds and serves on a background thread
+  int port() const { return port_; }
+  void Shutdown();
+  void set_log_source(LogSource* logs) { logs_ = logs; }
+
+ private:
+  void Handle(const httplib::Request& req, httplib::Response& res);
+  bool HandleNonResource(const httplib::Request& req, httplib::Response& res);
+  void Watch(const httplib::Request& req, httplib::Response& res, const ResourceInfo& r,
+             const std::string& ns, std::string* verb);
+
+  Registry* registry_;
+  Metrics* metrics_;
+  RestOptions options_;
+  LogSource* logs_ = nullptr;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace mk::apiserver

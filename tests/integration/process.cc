@@ -1,0 +1,181 @@
+#include "tests/integration/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+namespace mk::testing {
+namespace {
+
+std::vector<char*> Argv(const std::vector<std::string>& argv) {
+  std::vector<char*> out;
+  for (const std::string& a : argv) out.push_back(const_cast<char*>(a.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// Reads everything from `fd` until EOF.
+std::string Drain(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, n);
+  return out;
+}
+
+}  // namespace
+
+Process::~Process() {
+  if (pid_ > 0) Kill(SIGKILL);
+}
+
+bool Process::Start(const std::vector<std::string>& argv, const std::string& log_path,
+                    const std::string& ready_prefix, std::string* ready_line) {
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) return false;
+  pid_ = fork();
+  if (pid_ < 0) return false;
+  if (pid_ == 0) {
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(out_pipe[1], 1);
+    dup2(log, 2);
+    close(out_pipe[0]);
+    setpgid(0, 0);
+    std::vector<char*> args = Argv(argv);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  if (ready_prefix.empty()) {
+    close(out_pipe[0]);
+    return true;
+  }
+  std::string buf;
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    pollfd p{out_pipe[0], POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char c[4096];
+    ssize_t n = read(out_pipe[0], c, sizeof c);
+    if (n <= 0) break;
+    buf.append(c, n);
+    size_t pos = buf.find(ready_prefix);
+    size_t nl = pos == std::string::npos ? pos : buf.find('\n', pos);
+    if (nl != std::string::npos) {
+      if (ready_line) *ready_line = buf.substr(pos, nl - pos);
+      // Keep draining stdout in the background so the child never blocks on it.
+      int fd = out_pipe[0];
+      if (fork() == 0) {
+        Drain(fd);
+        _exit(0);
+      }
+      close(fd);
+      return true;
+    }
+  }
+  close(out_pipe[0]);
+  return false;
+}
+
+void Process::Kill(int sig) {
+  if (pid_ <= 0) return;
+  kill(pid_, sig);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/mk-test-XXXXXX";
+  path_ = mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+Apiserver::Apiserver(std::string data_dir, std::vector<std::string> extra_flags)
+    : data_dir_(std::move(data_dir)), extra_(std::move(extra_flags)) {
+  log_ = data_dir_ + ".log";
+}
+
+bool Apiserver::Start() {
+  std::vector<std::string> argv = {BinPath("mk-apiserver"), "--data_dir=" + data_dir_,
+                                   "--listen=127.0.0.1:" + std::to_string(rest_port_),
+                                   "--grpc_listen=127.0.0.1:" + std::to_string(grpc_port_)};
+  argv.insert(argv.end(), extra_.begin(), extra_.end());
+  std::string line;
+  if (!proc_.Start(argv, log_, "ready ", &line)) return false;
+  // "ready rest=N grpc=M"
+  std::sscanf(line.c_str(), "ready rest=%d grpc=%d", &rest_port_, &grpc_port_);
+  return rest_port_ > 0 && grpc_port_ > 0;
+}
+
+std::string Apiserver::url() const { return absl::StrCat("http://127.0.0.1:", rest_port_); }
+std::string Apiserver::grpc_address() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
+
+CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin_data) {
+  CommandResult r;
+  char out_tmpl[] = "/tmp/mk-out-XXXXXX";
+  char err_tmpl[] = "/tmp/mk-err-XXXXXX";
+  int out_fd = mkstemp(out_tmpl);
+  int err_fd = mkstemp(err_tmpl);
+  int in_pipe[2];
+  if (pipe(in_pipe) != 0) return r;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    close(in_pipe[1]);
+    std::vector<char*> args = Argv(argv);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  if (!stdin_data.empty()) {
+    ssize_t unused = write(in_pipe[1], stdin_data.data(), stdin_data.size());
+    (void)unused;
+  }
+  close(in_pipe[1]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  lseek(out_fd, 0, SEEK_SET);
+  lseek(err_fd, 0, SEEK_SET);
+  r.out = Drain(out_fd);
+  r.err = Drain(err_fd);
+  close(out_fd);
+  close(err_fd);
+  unlink(out_tmpl);
+  unlink(err_tmpl);
+  return r;
+}
+
+CommandResult Mkctl(const std::string& server, const std::vector<std::string>& args,
+                    const std::string& stdin_data) {
+  std::vector<std::string> argv = {BinPath("mkctl"), "--server", server};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Run(argv, stdin_data);
+}
+
+std::string BinPath(const std::string& name) { return std::string(MK_BIN_DIR) + "/" + name; }
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream(path) << content;
+}
+
+}  // namespace mk::testing

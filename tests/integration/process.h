@@ -1,0 +1,78 @@
+#pragma once
+
+// Test harness: real mk daemons as child processes on loopback, and helpers to run mkctl.
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace mk::testing {
+
+// A child process with its stdout/stderr going to a log file.
+class Process {
+ public:
+  Process() = default;
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Starts `argv` (argv[0] a path). If `ready_prefix` is non-empty, waits (up to 20 s) for a
+  // stdout line starting with it and returns that line in *ready_line.
+  bool Start(const std::vector<std::string>& argv, const std::string& log_path,
+             const std::string& ready_prefix = "", std::string* ready_line = nullptr);
+  void Kill(int sig);  // sends the signal and reaps the child
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A temporary directory removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// mk-apiserver on 127.0.0.1 with ports chosen by the kernel.
+class Apiserver {
+ public:
+  explicit Apiserver(std::string data_dir, std::vector<std::string> extra_flags = {});
+  bool Start();
+  void Kill(int sig) { proc_.Kill(sig); }
+  int rest_port() const { return rest_port_; }
+  int grpc_port() const { return grpc_port_; }
+  std::string url() const;
+  std::string grpc_address() const;
+  const std::string& log_path() const { return log_; }
+
+ private:
+  std::string data_dir_;
+  std::vector<std::string> extra_;
+  std::string log_;
+  Process proc_;
+  int rest_port_ = 0;
+  int grpc_port_ = 0;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a program to completion with optional stdin; captures stdout and stderr.
+CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin_data = "");
+// Runs bin/mkctl with `--server URL` prepended.
+CommandResult Mkctl(const std::string& server, const std::vector<std::string>& args,
+                    const std::string& stdin_data = "");
+std::string BinPath(const std::string& name);
+void WriteFile(const std::string& path, const std::string& content);
+
+}  // namespace mk::testing
