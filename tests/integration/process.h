@@ -51,6 +51,7 @@ class Apiserver {
   std::string url() const;
   std::string grpc_address() const;
   const std::string& log_path() const { return log_; }
+  pid_t pid() const { return proc_.pid(); }
 
  private:
   std::string data_dir_;
