@@ -1,0 +1,186 @@
+// Durability and concurrency of the real mk-apiserver process:
+//  - kill -9 during concurrent gRPC creates: every acknowledged create survives the restart,
+//    and a watch resumed from the last revision seen before the crash misses nothing;
+//  - 16 clients doing read-modify-write on one object over REST: no lost update.
+
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "api.pb.h"
+#include "apiserver.grpc.pb.h"
+#include "common/json.h"
+#include "gtest/gtest.h"
+#include "tests/integration/process.h"
+
+namespace mk::testing {
+namespace {
+
+std::unique_ptr<api::ApiServer::Stub> Stub(const std::string& addr) {
+  return api::ApiServer::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+}
+
+std::string PodBytes(const std::string& name) {
+  api::Pod pod;
+  pod.mutable_metadata()->set_name(name);
+  api::Container* c = pod.mutable_spec()->add_containers();
+  c->set_name("c");
+  c->set_image("busybox:1");
+  return pod.SerializeAsString();
+}
+
+// Watches pods from `from` and records (revision, name) until cancelled.
+struct Recorder {
+  std::mutex mu;
+  std::vector<std::pair<int64_t, std::string>> events;
+  grpc::ClientContext ctx;
+
+  void Run(api::ApiServer::Stub* stub, int64_t from) {
+    api::WatchRequest req;
+    req.set_resource("pods");
+    req.set_namespace_("default");
+    req.set_resource_version(from);
+    auto reader = stub->Watch(&ctx, req);
+    api::WatchEvent ev;
+    while (reader->Read(&ev)) {
+      api::Pod pod;
+      pod.ParseFromString(ev.object());
+      std::lock_guard<std::mutex> l(mu);
+      events.push_back({ev.resource_version(), pod.metadata().name()});
+    }
+  }
+};
+
+TEST(Durability, KillDashNineLosesNoAcknowledgedCreate) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  std::set<std::string> acked;
+  std::mutex acked_mu;
+  int64_t last_seen = 0;
+  std::vector<std::pair<int64_t, std::string>> seen_before;
+  {
+    Apiserver server(data);
+    ASSERT_TRUE(server.Start());
+    auto stub = Stub(server.grpc_address());
+    Recorder rec;
+    std::thread watcher([&] { rec.Run(stub.get(), 1); });
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 8; ++t) {
+      writers.emplace_back([&, t] {
+        auto s = Stub(server.grpc_address());
+        for (int i = 0; !stop; ++i) {
+          std::string name = absl::StrCat("p-", t, "-", i);
+          api::WriteRequest req;
+          req.set_resource("pods");
+          req.set_namespace_("default");
+          req.set_data(PodBytes(name));
+          api::Object out;
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+          if (!s->Create(&ctx, req, &out).ok()) return;  // the server died
+          std::lock_guard<std::mutex> l(acked_mu);
+          acked.insert(name);
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    server.Kill(SIGKILL);
+    stop = true;
+    for (auto& w : writers) w.join();
+    rec.ctx.TryCancel();
+    watcher.join();
+    seen_before = rec.events;
+  }
+  ASSERT_GT(acked.size(), 100u) << "too few writes to be a meaningful test";
+  if (!seen_before.empty()) last_seen = seen_before.back().first;
+
+  Apiserver restarted(data);
+  ASSERT_TRUE(restarted.Start());
+  auto stub = Stub(restarted.grpc_address());
+  api::ListRequest lreq;
+  lreq.set_resource("pods");
+  lreq.set_namespace_("default");
+  api::ObjectList list;
+  grpc::ClientContext lctx;
+  ASSERT_TRUE(stub->List(&lctx, lreq, &list).ok());
+  std::set<std::string> present;
+  for (const std::string& item : list.items()) {
+    api::Pod pod;
+    pod.ParseFromString(item);
+    present.insert(pod.metadata().name());
+  }
+  for (const std::string& name : acked) {
+    EXPECT_TRUE(present.count(name)) << "acknowledged create lost: " << name;
+  }
+
+  // Resume the watch from the last revision seen before the crash: together with what was
+  // seen, every stored pod appears exactly once, in revision order, without gaps.
+  Recorder rec;
+  std::thread watcher([&] { rec.Run(stub.get(), last_seen); });
+  absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    std::lock_guard<std::mutex> l(rec.mu);
+    if (seen_before.size() + rec.events.size() >= present.size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  rec.ctx.TryCancel();
+  watcher.join();
+  std::vector<std::pair<int64_t, std::string>> all = seen_before;
+  all.insert(all.end(), rec.events.begin(), rec.events.end());
+  ASSERT_EQ(all.size(), present.size());
+  std::set<std::string> names;
+  for (size_t i = 0; i < all.size(); ++i) {
+    names.insert(all[i].second);
+    if (i > 0) EXPECT_EQ(all[i].first, all[i - 1].first + 1) << "gap or duplicate at " << i;
+  }
+  EXPECT_EQ(names, present);
+}
+
+TEST(Durability, SixteenReadModifyWriteClientsLoseNoUpdate) {
+  TempDir dir;
+  Apiserver server(dir.path() + "/data");
+  ASSERT_TRUE(server.Start());
+  httplib::Client c("127.0.0.1", server.rest_port());
+  const std::string path = "/api/v1/namespaces/default/serviceaccounts";
+  Json sa = {{"apiVersion", "v1"},
+             {"kind", "ServiceAccount"},
+             {"metadata", {{"name", "counter"}, {"annotations", {{"n", "0"}}}}}};
+  ASSERT_EQ(c.Post(path.c_str(), sa.dump(), "application/json")->status, 201);
+  constexpr int kClients = 16, kIncrements = 25;
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&] {
+      httplib::Client cl("127.0.0.1", server.rest_port());
+      for (int k = 0; k < kIncrements;) {
+        auto g = cl.Get((path + "/counter").c_str());
+        ASSERT_EQ(g->status, 200);
+        Json obj = Json::parse(g->body);
+        int n = std::stoi(obj["metadata"]["annotations"]["n"].get<std::string>());
+        obj["metadata"]["annotations"]["n"] = std::to_string(n + 1);
+        auto p = cl.Put((path + "/counter").c_str(), obj.dump(), "application/json");
+        if (p->status == 409) {
+          ++conflicts;
+          continue;
+        }
+        ASSERT_EQ(p->status, 200) << p->body;
+        ++k;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  Json final = Json::parse(c.Get((path + "/counter").c_str())->body);
+  EXPECT_EQ(final["metadata"]["annotations"]["n"], std::to_string(kClients * kIncrements));
+  EXPECT_GT(conflicts.load(), 0) << "the clients never raced; the test proves nothing";
+}
+
+}  // namespace
+}  // namespace mk::testing
