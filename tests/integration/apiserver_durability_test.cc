@@ -182,5 +182,41 @@ TEST(Durability, SixteenReadModifyWriteClientsLoseNoUpdate) {
   EXPECT_GT(conflicts.load(), 0) << "the clients never raced; the test proves nothing";
 }
 
+TEST(Durability, StartsInUnderASecondWithTenThousandObjects) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  {
+    Apiserver server(data);
+    ASSERT_TRUE(server.Start());
+    std::atomic<int> next{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < 32; ++t) {
+      writers.emplace_back([&] {
+        auto s = Stub(server.grpc_address());
+        for (int i; (i = next++) < 10000;) {
+          api::WriteRequest req;
+          req.set_resource("pods");
+          req.set_namespace_("default");
+          req.set_data(PodBytes(absl::StrCat("p", i)));
+          api::Object out;
+          grpc::ClientContext ctx;
+          ASSERT_TRUE(s->Create(&ctx, req, &out).ok());
+        }
+      });
+    }
+    for (auto& w : writers) w.join();
+    server.Kill(SIGTERM);
+  }
+  Apiserver restarted(data);
+  absl::Time t0 = absl::Now();
+  ASSERT_TRUE(restarted.Start());
+  absl::Duration startup = absl::Now() - t0;
+  EXPECT_LT(startup, absl::Seconds(1)) << "start-up took " << startup;
+  httplib::Client c("127.0.0.1", restarted.rest_port());
+  auto r = c.Get("/api/v1/namespaces/default/pods");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Json::parse(r->body)["items"].size(), 10000u);
+}
+
 }  // namespace
 }  // namespace mk::testing

@@ -308,7 +308,8 @@ TEST_F(RestTest, DiscoveryTableVersionAndMetrics) {
   auto t = client_->Get(kPods, h);
   Json table = Body(t);
   EXPECT_EQ(table["kind"], "Table");
-  EXPECT_EQ(table["columnDefinitions"][0]["name"], "Name");
+  EXPECT_TRUE(absl::EqualsIgnoreCase(table["columnDefinitions"][0]["name"].get<std::string>(),
+                                     "Name"));
   EXPECT_EQ(table["rows"][0]["cells"][0], "t1");
   EXPECT_EQ(table["rows"][0]["cells"][2], "Pending");
 
