@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "api.pb.h"
 #include "common/resources.h"
 #include "google/protobuf/map.h"
 #include "google/protobuf/message.h"
@@ -47,5 +48,7 @@ std::string NodeRoles(const google::protobuf::Message& node);
 
 // "k=v,k2=v2" sorted by key, or "<none>".
 std::string FormatLabels(const google::protobuf::Map<std::string, std::string>& labels);
+// A label selector as `kubectl` prints it ("app=x,tier in (a,b)"), or "<none>".
+std::string FormatLabelSelector(const api::LabelSelector& sel);
 
 }  // namespace mk
