@@ -24,3 +24,11 @@ class TableWriter {
 size_t DisplayWidth(const std::string& s);
 
 }  // namespace mk::kubectl
+
+namespace mk::kubectl {
+
+// Go's text/tabwriter over a whole text (cells terminated by '\t', column blocks of
+// consecutive lines), as `kubectl describe` uses it (minwidth 0, padding 2).
+std::string TabFormat(const std::string& text, size_t min_width = 0, size_t padding = 2);
+
+}  // namespace mk::kubectl
