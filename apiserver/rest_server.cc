@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "apiserver/discovery.h"
 #include "apiserver/rest_path.h"
 #include "apiserver/table.h"
@@ -140,7 +141,7 @@ absl::Status RestServer::Start() {
     if (res.status == 413) {
       WriteError(res, TooLargeError("the request is too large"));
     } else if (res.body.empty()) {
-      api::Status s = ToApiStatus(absl::UnknownError(httplib::detail::status_message(res.status)));
+      api::Status s = ToApiStatus(absl::UnknownError(absl::StrCat("HTTP ", res.status)));
       s.set_code(res.status);
       WriteJson(res, res.status, EncodeJson(s));
     }
