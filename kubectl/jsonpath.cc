@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "kubectl/util.h"
 
 namespace mk::kubectl {
 namespace {
@@ -256,7 +257,7 @@ Values EvalPath(const std::string& path, const Json* root, const Json* cur) {
 std::string Print(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_null()) return "";
-  return v.dump();
+  return Sorted(v).dump();  // Go's encoding/json sorts keys
 }
 
 void Exec(const std::vector<Node>& nodes, const Json* root, const Json* cur, std::string* out) {
