@@ -142,6 +142,17 @@ class FakeApiserver {
                       "text/plain");
       return;
     }
+    if (req.get_param_value("watch") == "true") {
+      Json ev = {{"type", "MODIFIED"}, {"object", objects_.begin()->second}};
+      std::string body = ev.dump() + "\n" + R"({"type":"BOOKMARK","object":{}})" + "\n";
+      res.set_chunked_content_provider("application/json",
+                                       [body](size_t, httplib::DataSink& sink) {
+                                         sink.write(body.data(), body.size());
+                                         sink.done();
+                                         return true;
+                                       });
+      return;
+    }
     bool is_scale = absl::EndsWith(p, "/scale");
     std::string path = is_scale ? p.substr(0, p.size() - 6) : p;
     if (req.method == "GET") {
@@ -437,6 +448,91 @@ TEST_F(MkctlFakeTest, LogsVersionApiResources) {
             "NAME          SHORTNAMES   APIVERSION   NAMESPACED   KIND\n"
             "pods          po           v1           true         Pod\n"
             "replicasets   rs           apps/v1      true         ReplicaSet\n");
+}
+
+TEST_F(MkctlFakeTest, WatchPrintsRowsPerEvent) {
+  server_.Put("/api/v1/namespaces/default/pods/p",
+              Json::parse(R"({"metadata":{"name":"p","namespace":"default"},
+                "spec":{"containers":[{"name":"a"}]},"status":{"phase":"Pending"}})"));
+  Result r = Run({"get", "pods", "-w"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "NAME   READY   STATUS    RESTARTS   AGE\n"
+            "p      0/1     Pending   0          <unknown>\n"
+            "p      0/1     Pending   0          <unknown>\n");
+  r = Run({"get", "pods", "--watch-only", "-o", "name"});
+  EXPECT_EQ(r.out, "pod/p\n");
+}
+
+TEST_F(MkctlFakeTest, DescribePodAndNode) {
+  absl::Time now = absl::Now();
+  std::string created = mk::FormatTime(now - absl::Minutes(26));
+  server_.Put("/api/v1/nodes/minikube", Json::parse(R"({"apiVersion":"v1","kind":"Node",
+    "metadata":{"name":"minikube","labels":{"kubernetes.io/os":"linux",
+      "node-role.kubernetes.io/master":""}, "creationTimestamp":")" + created + R"("},
+    "spec":{"podCIDR":"10.244.0.0/24","podCIDRs":["10.244.0.0/24"]},
+    "status":{"capacity":{"cpu":"4","memory":"2037260Ki","pods":"110"},
+      "allocatable":{"cpu":"4","memory":"2037260Ki","pods":"110"},
+      "conditions":[{"type":"Ready","status":"True","reason":"KubeletReady",
+        "message":"kubelet is posting ready status"}],
+      "addresses":[{"type":"InternalIP","address":"172.17.0.2"},
+        {"type":"Hostname","address":"minikube"}],
+      "nodeInfo":{"kubeletVersion":"v1.32.0","operatingSystem":"linux",
+        "architecture":"amd64"}}})"));
+  server_.Put("/api/v1/namespaces/default/pods/requests-pod", Json::parse(R"({
+    "apiVersion":"v1","kind":"Pod",
+    "metadata":{"name":"requests-pod","namespace":"default","creationTimestamp":")" +
+    created + R"(","ownerReferences":[{"kind":"ReplicaSet","name":"rs","controller":true}]},
+    "spec":{"nodeName":"minikube","containers":[{"name":"main","image":"busybox",
+      "command":["dd","if=/dev/zero","of=/dev/null"],
+      "resources":{"requests":{"cpu":"50m","memory":"300Mi"},"limits":{"cpu":"100m"}},
+      "livenessProbe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":5},
+      "env":[{"name":"A","value":"b"}],
+      "volumeMounts":[{"name":"v","mountPath":"/data","readOnly":true}]}],
+      "volumes":[{"name":"v","emptyDir":{}}],"serviceAccountName":"default"},
+    "status":{"phase":"Running","hostIP":"172.17.0.2","podIP":"172.18.0.2",
+      "podIPs":[{"ip":"172.18.0.2"}],
+      "conditions":[{"type":"Ready","status":"True"}],
+      "containerStatuses":[{"name":"main","ready":true,"restartCount":0,
+        "image":"busybox","imageID":"docker://sha256:1","containerID":"docker://abc",
+        "state":{"running":{"startedAt":")" + created + R"("}}}]}})"));
+  server_.Put("/api/v1/namespaces/default/events/e1", Json::parse(R"({"metadata":{"name":"e1",
+    "namespace":"default"},"involvedObject":{"kind":"Pod","name":"requests-pod",
+    "namespace":"default"},"type":"Normal","reason":"Scheduled",
+    "message":"Successfully assigned default/requests-pod to minikube",
+    "source":{"component":"default-scheduler"},"firstTimestamp":")" + created + R"("})"));
+  Result r = Run({"describe", "pod", "requests-pod"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* want : {
+           "Name:             requests-pod\n",
+           "Node:             minikube/172.17.0.2\n",
+           "IPs:\n  IP:           172.18.0.2\nControlled By:  ReplicaSet/rs\n",
+           "    Container ID:  docker://abc\n",
+           "    Command:\n      dd\n      if=/dev/zero\n",
+           "    State:          Running\n",
+           "    Liveness:  http-get http://:8080/healthz delay=0s timeout=1s period=5s "
+           "#success=1 #failure=3\n",
+           "    Limits:\n      cpu:  100m\n",
+           "      /data from v (ro)\n",
+           "  Type    Reason     Age   From               Message\n",
+           "  Normal  Scheduled  26m   default-scheduler  Successfully assigned",
+           "QoS Class:       Burstable\n",
+       }) {
+    EXPECT_TRUE(absl::StrContains(r.out, want)) << want << "\n---\n" << r.out;
+  }
+  r = Run({"describe", "node", "minikube"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* want : {
+           "Roles:              master\n",
+           "Non-terminated Pods:          (1 in total)\n",
+           "  default                     requests-pod    50m (1%)      100m (2%)   300Mi (15%)"
+           "      0 (0%)         26m\n",
+           "  cpu       50m (1%)     100m (2%)\n",
+           "  memory    300Mi (15%)  0 (0%)\n",
+           "PodCIDR:                      10.244.0.0/24\n",
+       }) {
+    EXPECT_TRUE(absl::StrContains(r.out, want)) << want << "\n---\n" << r.out;
+  }
 }
 
 TEST_F(MkctlFakeTest, ConnectionRefused) {
