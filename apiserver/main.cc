@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "apiserver/grpc_server.h"
+#include "apiserver/kubelet_logs.h"
 #include "apiserver/metrics.h"
 #include "apiserver/registry.h"
 #include "apiserver/rest_server.h"
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
   }
   rest_opts.bookmark_interval = absl::Seconds(absl::GetFlag(FLAGS_bookmark_interval_seconds));
   mk::apiserver::RestServer rest(&registry, &metrics, rest_opts);
+  mk::apiserver::KubeletLogs logs(&registry);
+  rest.set_log_source(&logs);
   if (absl::Status s = rest.Start(); !s.ok()) {
     MK_LOG(E) << s;
     return 1;

@@ -249,16 +249,25 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
     for (const auto& [k, v] : req.params) {
       absl::StrAppend(&query, query.empty() ? "" : "&", k, "=", v);
     }
-    std::string body;
-    absl::Status s = logs_->StreamLogs(ns, name, query, [&](const std::string& chunk) {
-      body += chunk;
-      return true;
-    });
-    if (!s.ok()) {
-      WriteError(res, s);
-    } else {
-      res.set_content(body, "text/plain");
+    // Validate first so errors get a proper status code, then stream.
+    absl::StatusOr<ObjectPtr> pod = registry_->Get(r, ns, name);
+    if (!pod.ok()) {
+      WriteError(res, pod.status());
+      return;
     }
+    LogSource* logs = logs_;
+    res.set_chunked_content_provider(
+        "text/plain", [logs, ns, name, query](size_t, httplib::DataSink& sink) {
+          absl::Status s = logs->StreamLogs(ns, name, query, [&](const std::string& chunk) {
+            return sink.write(chunk.data(), chunk.size());
+          });
+          if (!s.ok()) {
+            std::string msg = absl::StrCat("error: ", s.message(), "\n");
+            sink.write(msg.data(), msg.size());
+          }
+          sink.done();
+          return true;
+        });
     return;
   }
   if (req.method == "GET") {
