@@ -39,8 +39,8 @@ std::string Age(const api::ObjectMeta& meta, absl::Time now) {
 
 std::vector<std::string> PodRow(const api::Pod& pod, absl::Time now) {
   PodSummary s = SummarizePod(pod, now);
-  std::string ip = pod.status().pod_ips_size() > 0 ? pod.status().pod_ips(0).ip()
-                                                    : pod.status().pod_ip();
+  std::string ip =
+      pod.status().pod_ips_size() > 0 ? pod.status().pod_ips(0).ip() : pod.status().pod_ip();
   return {pod.metadata().name(),
           s.ready,
           s.status,
@@ -152,8 +152,8 @@ std::string HpaTargets(const api::HorizontalPodAutoscaler& h) {
       std::string target = !r.target().average_value().empty() ? r.target().average_value()
                            : !r.target().value().empty()       ? r.target().value()
                                                                : r.target_average_value();
-      std::string c = cur != nullptr && !cur->average_value().empty() ? cur->average_value()
-                                                                       : "<unknown>";
+      std::string c =
+          cur != nullptr && !cur->average_value().empty() ? cur->average_value() : "<unknown>";
       out.push_back(absl::StrCat(c, "/", target));
     }
   }
@@ -378,8 +378,8 @@ const std::vector<Column>& ColumnsFor(const ResourceInfo& r) {
         C("Readiness Gates", "string", 1)}},
       {"nodes",
        {C("Name"), C("Status"), C("Roles"), C("Age"), C("Version"), C("Internal-IP", "string", 1),
-        C("External-IP", "string", 1), C("OS-Image", "string", 1),
-        C("Kernel-Version", "string", 1), C("Container-Runtime", "string", 1)}},
+        C("External-IP", "string", 1), C("OS-Image", "string", 1), C("Kernel-Version", "string", 1),
+        C("Container-Runtime", "string", 1)}},
       {"replicasets",
        {C("Name"), C("Desired", "integer"), C("Current", "integer"), C("Ready", "integer"),
         C("Age"), C("Containers", "string", 1), C("Images", "string", 1),
@@ -406,8 +406,7 @@ std::vector<std::string> RowFor(const Message& obj, absl::Time now) {
   if (const auto* n = As<api::Node>(obj)) return NodeRow(*n, now);
   if (const auto* rs = As<api::ReplicaSet>(obj)) return ReplicaSetRow(*rs, now);
   if (const auto* s = As<api::Secret>(obj)) {
-    return {s->metadata().name(), s->type(), absl::StrCat(s->data_size()),
-            Age(s->metadata(), now)};
+    return {s->metadata().name(), s->type(), absl::StrCat(s->data_size()), Age(s->metadata(), now)};
   }
   if (const auto* sa = As<api::ServiceAccount>(obj)) {
     return {sa->metadata().name(), absl::StrCat(sa->secrets_size()), Age(sa->metadata(), now)};

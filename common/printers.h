@@ -15,9 +15,9 @@
 namespace mk {
 
 struct Column {
-  std::string name;         // "NAME", "READY", ...
-  std::string type;         // "string", "integer", "date"
-  std::string format;       // "name" for the NAME column, else ""
+  std::string name;    // "NAME", "READY", ...
+  std::string type;    // "string", "integer", "date"
+  std::string format;  // "name" for the NAME column, else ""
   std::string description;
   int priority = 0;  // 0 = always shown, 1 = only with -o wide
 };

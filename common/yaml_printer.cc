@@ -19,12 +19,11 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // Would YAML 1.1 (go-yaml v2's resolver) read this plain scalar as a non-string?
 bool ResolvesToNonString(const std::string& s) {
   if (s.empty()) return true;  // null
-  static const char* kSpecial[] = {"~",     "null", "Null",  "NULL", "true", "True", "TRUE",
-                                   "false", "False", "FALSE", "y",    "Y",    "yes",  "Yes",
-                                   "YES",   "n",     "N",     "no",   "No",   "NO",   "on",
-                                   "On",    "ON",    "off",   "Off",  "OFF",  ".inf", ".Inf",
-                                   ".INF",  "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf",
-                                   "+.INF", ".nan",  ".NaN",  ".NAN", "<<"};
+  static const char* kSpecial[] = {
+      "~",     "null",  "Null",  "NULL",  "true",  "True", "TRUE", "false", "False", "FALSE",
+      "y",     "Y",     "yes",   "Yes",   "YES",   "n",    "N",    "no",    "No",    "NO",
+      "on",    "On",    "ON",    "off",   "Off",   "OFF",  ".inf", ".Inf",  ".INF",  "-.inf",
+      "-.Inf", "-.INF", "+.inf", "+.Inf", "+.INF", ".nan", ".NaN", ".NAN",  "<<"};
   for (const char* k : kSpecial) {
     if (s == k) return true;
   }
@@ -89,11 +88,21 @@ std::string DoubleQuote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           absl::StrAppend(&out, "\\x", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
@@ -109,8 +118,10 @@ std::string DoubleQuote(const std::string& s) {
 std::string SingleQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "''";
-    else out.push_back(c);
+    if (c == '\'')
+      out += "''";
+    else
+      out.push_back(c);
   }
   out += "'";
   return out;
@@ -147,8 +158,10 @@ std::string Literal(const std::string& s, int indent) {
   std::string header = "|";
   size_t trailing = 0;
   while (trailing < s.size() && s[s.size() - 1 - trailing] == '\n') ++trailing;
-  if (trailing == 0) header = "|-";
-  else if (trailing > 1) header = "|+";
+  if (trailing == 0)
+    header = "|-";
+  else if (trailing > 1)
+    header = "|+";
   if (!s.empty() && s[0] == ' ') header.insert(1, "2");
   std::string body = s.substr(0, s.size() - trailing);
   std::string out = header + "\n";
@@ -164,9 +177,7 @@ std::string Literal(const std::string& s, int indent) {
   return out;
 }
 
-bool IsEmptyCollection(const Json& j) {
-  return (j.is_object() || j.is_array()) && j.empty();
-}
+bool IsEmptyCollection(const Json& j) { return (j.is_object() || j.is_array()) && j.empty(); }
 
 void Emit(const Json& j, int indent, std::string* out);
 

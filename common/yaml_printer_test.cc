@@ -49,10 +49,9 @@ TEST(YamlPrinterTest, Quoting) {
   EXPECT_EQ(YamlQuoteStyle("-x"), "");
   EXPECT_EQ(YamlQuoteStyle(" lead"), "'");
   EXPECT_EQ(YamlQuoteStyle("a #b"), "'");
-  Json j = {{"a", "80"}, {"b", ""}, {"c", "it's: x"}, {"d", 3}, {"e", true}, {"f", nullptr},
-            {"g", 1.5}};
-  EXPECT_EQ(ToYaml(j),
-            "a: \"80\"\nb: \"\"\nc: 'it''s: x'\nd: 3\ne: true\nf: null\ng: 1.5\n");
+  Json j = {{"a", "80"}, {"b", ""},      {"c", "it's: x"}, {"d", 3},
+            {"e", true}, {"f", nullptr}, {"g", 1.5}};
+  EXPECT_EQ(ToYaml(j), "a: \"80\"\nb: \"\"\nc: 'it''s: x'\nd: 3\ne: true\nf: null\ng: 1.5\n");
 }
 
 TEST(YamlPrinterTest, MultilineLiteral) {

@@ -54,8 +54,8 @@ absl::StatusOr<std::string> ApplyOne(Env& env, const ManifestDoc& doc, const std
     }
     Json original = LastApplied(*live);
     if (original.empty()) {
-      *env.err << "Warning: resource " << r.name << "/" << name
-               << " is missing the " << kLastApplied
+      *env.err << "Warning: resource " << r.name << "/" << name << " is missing the "
+               << kLastApplied
                << " annotation which is required by mkctl apply. mkctl apply should only be "
                   "used on resources created declaratively by either mkctl create "
                   "--save-config or mkctl apply. The missing annotation will be patched "
@@ -104,8 +104,8 @@ int RunApply(Env& env) {
                                        "' to perform this operation."));
     }
     if (JName(d.obj).empty()) {
-      return FailMsg(env, absl::StrCat("error validating \"", d.source,
-                                       "\": metadata.name: Required value"));
+      return FailMsg(
+          env, absl::StrCat("error validating \"", d.source, "\": metadata.name: Required value"));
     }
   }
   bool dry_run = env.args.Get("dry-run") == "client" || env.args.Get("dry-run") == "server";

@@ -27,8 +27,7 @@ Args& Args::Bool(const std::string& name, char shorthand, bool def) {
   return *this;
 }
 
-Args& Args::Optional(const std::string& name, const std::string& def,
-                     const std::string& no_value) {
+Args& Args::Optional(const std::string& name, const std::string& def, const std::string& no_value) {
   specs_.push_back({name, 0, true, def, no_value});
   return *this;
 }
@@ -74,14 +73,15 @@ absl::Status Args::Parse(const std::vector<std::string>& argv) {
         if (!has_value) value = f->no_value;
         bool b;
         if (f->no_value == "true" && !ParseBool(value, &b)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "invalid argument \"", value, "\" for \"--", name, "\" flag: strconv.ParseBool: "
-              "parsing \"", value, "\": invalid syntax"));
+          return absl::InvalidArgumentError(absl::StrCat("invalid argument \"", value,
+                                                         "\" for \"--", name,
+                                                         "\" flag: strconv.ParseBool: "
+                                                         "parsing \"",
+                                                         value, "\": invalid syntax"));
         }
       } else if (!has_value) {
         if (i + 1 >= argv.size()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("flag needs an argument: --", name));
+          return absl::InvalidArgumentError(absl::StrCat("flag needs an argument: --", name));
         }
         value = argv[++i];
       }

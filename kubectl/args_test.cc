@@ -7,8 +7,12 @@ namespace {
 
 Args Spec() {
   Args a;
-  a.Flag("namespace", 'n').Flag("output", 'o').Flag("from-literal").Bool("watch", 'w')
-      .Bool("all-namespaces", 'A').Optional("cascade", "background", "background");
+  a.Flag("namespace", 'n')
+      .Flag("output", 'o')
+      .Flag("from-literal")
+      .Bool("watch", 'w')
+      .Bool("all-namespaces", 'A')
+      .Optional("cascade", "background", "background");
   return a;
 }
 

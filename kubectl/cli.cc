@@ -47,7 +47,8 @@ void Usage(std::ostream& out) {
   out << "mkctl controls the mk cluster manager (a kubectl-compatible CLI).\n\n"
          "Usage:\n  mkctl [flags] [command]\n\nCommands:\n";
   for (const auto& [name, c] : Commands()) {
-    if (c.help != nullptr) out << "  " << name << std::string(16 - name.size(), ' ') << c.help << "\n";
+    if (c.help != nullptr)
+      out << "  " << name << std::string(16 - name.size(), ' ') << c.help << "\n";
   }
   out << "\nGlobal flags: --kubeconfig, -s/--server, -n/--namespace, --context, -v\n";
 }
@@ -81,9 +82,9 @@ int RunMkctl(const std::vector<std::string>& argv, std::istream& in, std::ostrea
       bool takes_value = false;
       if (a[1] == '-') {
         std::string n = a.substr(2);
-        takes_value = n == "kubeconfig" || n == "server" || n == "namespace" ||
-                      n == "context" || n == "cluster" || n == "user" || n == "token" ||
-                      n == "v" || n == "request-timeout";
+        takes_value = n == "kubeconfig" || n == "server" || n == "namespace" || n == "context" ||
+                      n == "cluster" || n == "user" || n == "token" || n == "v" ||
+                      n == "request-timeout";
       } else if (a.size() == 2) {
         takes_value = a[1] == 's' || a[1] == 'n' || a[1] == 'v';
       }
@@ -121,8 +122,8 @@ int RunMkctl(const std::vector<std::string>& argv, std::istream& in, std::ostrea
     return 1;
   }
   if (env.args.GetBool("help")) {
-    out << "mkctl " << env.verb << ": "
-        << (it->second.help != nullptr ? it->second.help : "") << "\n";
+    out << "mkctl " << env.verb << ": " << (it->second.help != nullptr ? it->second.help : "")
+        << "\n";
     return 0;
   }
   std::string path = env.args.Get("kubeconfig");

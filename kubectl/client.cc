@@ -27,8 +27,7 @@ std::string PercentEncode(const std::string& s) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' ||
-        c == ':') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':') {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

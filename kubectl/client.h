@@ -29,15 +29,15 @@ struct ClientOptions {
   std::string client_key_file;
   bool insecure = false;
   int verbosity = 0;
-  int timeout_seconds = 0;  // 0: no request timeout
+  int timeout_seconds = 0;      // 0: no request timeout
   std::ostream* log = nullptr;  // where -v output goes
 };
 
 using Query = std::vector<std::pair<std::string, std::string>>;
 
 // "/api/v1/namespaces/ns/pods/name/sub" (ns ignored for cluster-scoped; "" = all).
-std::string ResourcePath(const ResourceInfo& r, const std::string& ns,
-                         const std::string& name = "", const std::string& sub = "");
+std::string ResourcePath(const ResourceInfo& r, const std::string& ns, const std::string& name = "",
+                         const std::string& sub = "");
 // path + "?k=v&..." with values percent-encoded; empty values are skipped.
 std::string WithQuery(const std::string& path, const Query& query);
 std::string PercentEncode(const std::string& s);

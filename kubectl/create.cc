@@ -39,8 +39,7 @@ int CreateObject(Env& env, const ResourceInfo& r, Json obj) {
     absl::Status st = PrintStructured(*env.out, format, WithTypeMeta(r, *created));
     return st.ok() ? 0 : Fail(env, st);
   }
-  *env.out << KindName(r) << "/" << JName(*created) << (format == "name" ? "" : " created")
-           << "\n";
+  *env.out << KindName(r) << "/" << JName(*created) << (format == "name" ? "" : " created") << "\n";
   return 0;
 }
 
@@ -104,8 +103,7 @@ int CreateSecretGeneric(Env& env, const std::string& name) {
   for (const std::string& l : env.args.GetAll("from-literal")) {
     size_t eq = l.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return FailMsg(env, absl::StrCat("invalid literal source ", l,
-                                       ", expected key=value"));
+      return FailMsg(env, absl::StrCat("invalid literal source ", l, ", expected key=value"));
     }
     std::string key = l.substr(0, eq);
     if (data.contains(key)) {

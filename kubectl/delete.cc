@@ -69,8 +69,7 @@ int RunDelete(Env& env) {
     auto docs = ReadManifests(env, env.args.GetAll("filename"), env.args.GetBool("recursive"));
     if (!docs.ok()) return Fail(env, docs.status());
     for (const ManifestDoc& d : *docs) {
-      targets.push_back({d.resource, NamespaceOf(env, *d.resource, d.obj), JName(d.obj),
-                         d.source});
+      targets.push_back({d.resource, NamespaceOf(env, *d.resource, d.obj), JName(d.obj), d.source});
     }
   } else {
     const auto& pos = env.args.positional();
@@ -82,8 +81,8 @@ int RunDelete(Env& env) {
     }
     auto types = ParseTypeArgs(pos);
     if (!types.ok()) return Fail(env, types.status());
-    bool by_selector = env.args.Has("selector") || env.args.Has("field-selector") ||
-                       env.args.GetBool("all");
+    bool by_selector =
+        env.args.Has("selector") || env.args.Has("field-selector") || env.args.GetBool("all");
     for (const TypeArg& t : *types) {
       if (!t.names.empty()) {
         if (by_selector) {
@@ -103,14 +102,14 @@ int RunDelete(Env& env) {
                                            {"fieldSelector", env.args.Get("field-selector")}}));
       if (!list.ok()) return Fail(env, list.status());
       for (const Json& item : list->value("items", Json::array())) {
-        targets.push_back({t.resource, t.resource->namespaced ? JNamespace(item) : "",
-                           JName(item), ""});
+        targets.push_back(
+            {t.resource, t.resource->namespaced ? JNamespace(item) : "", JName(item), ""});
       }
     }
     if (targets.empty()) {
-      *env.err << (env.all_namespaces ? std::string("No resources found")
-                                      : absl::StrCat("No resources found in ", env.ns,
-                                                     " namespace."))
+      *env.err << (env.all_namespaces
+                       ? std::string("No resources found")
+                       : absl::StrCat("No resources found in ", env.ns, " namespace."))
                << "\n";
       return 0;
     }

@@ -1,12 +1,13 @@
 // mkctl describe: dispatch per kind; replicaset, secret, serviceaccount, namespace, hpa and a
 // generic fallback (pod and node live in their own files).
 
+#include "kubectl/describe.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/object.h"
 #include "common/printers.h"
 #include "kubectl/commands.h"
-#include "kubectl/describe.h"
 #include "kubectl/util.h"
 
 namespace mk::kubectl {
@@ -32,13 +33,11 @@ absl::StatusOr<std::string> DescribeReplicaSet(Env& env, const Json& obj) {
   std::string owner = ControlledBy(meta);
   if (!owner.empty()) w.W(0, "Controlled By:\t" + owner + "\n");
   int desired = rs.spec().has_replicas() ? rs.spec().replicas() : 1;
-  w.W(0, absl::StrCat("Replicas:\t", rs.status().replicas(), " current / ", desired,
-                      " desired\n"));
+  w.W(0, absl::StrCat("Replicas:\t", rs.status().replicas(), " current / ", desired, " desired\n"));
   std::string sel = FormatLabelSelector(rs.spec().selector());
   const ResourceInfo* pods_r = FindResource("pods");
-  auto pods = env.api().Get(
-      WithQuery(ResourcePath(*pods_r, meta.namespace_()),
-                {{"labelSelector", sel == "<none>" ? std::string() : sel}}));
+  auto pods = env.api().Get(WithQuery(ResourcePath(*pods_r, meta.namespace_()),
+                                      {{"labelSelector", sel == "<none>" ? std::string() : sel}}));
   w.W(0, "Pods Status:\t");
   if (!pods.ok()) {
     w.W(0, absl::StrCat("error in fetching pods: ", pods.status().message(), "\n"));
@@ -53,13 +52,17 @@ absl::StatusOr<std::string> DescribeReplicaSet(Env& env, const Json& obj) {
       }
       if (!owned) continue;
       const std::string& phase = p.status().phase();
-      if (phase == "Running") ++running;
-      else if (phase == "Pending" || phase.empty()) ++waiting;
-      else if (phase == "Succeeded") ++succeeded;
-      else if (phase == "Failed") ++failed;
+      if (phase == "Running")
+        ++running;
+      else if (phase == "Pending" || phase.empty())
+        ++waiting;
+      else if (phase == "Succeeded")
+        ++succeeded;
+      else if (phase == "Failed")
+        ++failed;
     }
-    w.W(0, absl::StrCat(running, " Running / ", waiting, " Waiting / ", succeeded,
-                        " Succeeded / ", failed, " Failed\n"));
+    w.W(0, absl::StrCat(running, " Running / ", waiting, " Waiting / ", succeeded, " Succeeded / ",
+                        failed, " Failed\n"));
   }
   const auto& tmpl = rs.spec().template_();
   w.W(0, "Pod Template:\n");
@@ -164,8 +167,8 @@ absl::StatusOr<std::string> DescribeHpa(Env& env, const Json& obj) {
     if (name == "cpu" && h.status().has_current_cpu_utilization_percentage()) {
       cur = absl::StrCat(h.status().current_cpu_utilization_percentage(), "%");
     }
-    w.W(1, absl::StrCat("resource ", name, " on pods  (as a percentage of request):\t", cur,
-                        " / ", has_target ? absl::StrCat(target, "%") : "<unset>", "\n"));
+    w.W(1, absl::StrCat("resource ", name, " on pods  (as a percentage of request):\t", cur, " / ",
+                        has_target ? absl::StrCat(target, "%") : "<unset>", "\n"));
   };
   if (h.spec().metrics().empty() && h.spec().has_target_cpu_utilization_percentage()) {
     util_line("cpu", true, h.spec().target_cpu_utilization_percentage());
@@ -186,8 +189,8 @@ absl::StatusOr<std::string> DescribeHpa(Env& env, const Json& obj) {
       w.W(1, absl::StrCat("resource ", r.name(), " on pods:\t<unknown> / ", target, "\n"));
     }
   }
-  w.W(0, absl::StrCat("Min replicas:\t",
-                      h.spec().has_min_replicas() ? h.spec().min_replicas() : 1, "\n"));
+  w.W(0, absl::StrCat("Min replicas:\t", h.spec().has_min_replicas() ? h.spec().min_replicas() : 1,
+                      "\n"));
   w.W(0, absl::StrCat("Max replicas:\t", h.spec().max_replicas(), "\n"));
   w.W(0, absl::StrCat(ref.kind(), " pods:\t", h.status().current_replicas(), " current / ",
                       h.status().desired_replicas(), " desired\n"));
@@ -263,8 +266,11 @@ absl::StatusOr<std::string> Describe(Env& env, const ResourceInfo& r, const Json
 }  // namespace
 
 void DescribeFlags(Args* a) {
-  a->Flag("selector", 'l').Bool("all-namespaces", 'A').Optional("show-events", "true", "true")
-      .Flag("filename", 'f').Bool("recursive", 'R');
+  a->Flag("selector", 'l')
+      .Bool("all-namespaces", 'A')
+      .Optional("show-events", "true", "true")
+      .Flag("filename", 'f')
+      .Bool("recursive", 'R');
 }
 
 int RunDescribe(Env& env) {
@@ -288,9 +294,8 @@ int RunDescribe(Env& env) {
   for (const TypeArg& t : types) {
     std::string ns = t.resource->namespaced ? env.ns : "";
     if (t.names.empty()) {
-      auto list = env.api().Get(WithQuery(
-          ResourcePath(*t.resource, env.all_namespaces ? "" : ns),
-          {{"labelSelector", env.args.Get("selector")}}));
+      auto list = env.api().Get(WithQuery(ResourcePath(*t.resource, env.all_namespaces ? "" : ns),
+                                          {{"labelSelector", env.args.Get("selector")}}));
       if (!list.ok()) return Fail(env, list.status());
       for (const Json& item : list->value("items", Json::array())) {
         objects.push_back({t.resource, item});
@@ -339,8 +344,7 @@ int RunDescribe(Env& env) {
   }
   if (objects.empty() && rc == 0) {
     *env.err << (env.all_namespaces ? std::string("No resources found")
-                                    : absl::StrCat("No resources found in ", env.ns,
-                                                   " namespace."))
+                                    : absl::StrCat("No resources found in ", env.ns, " namespace."))
              << "\n";
   }
   return rc;

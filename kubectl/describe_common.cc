@@ -201,12 +201,12 @@ std::string PortString(const api::IntOrString& p) {
 }  // namespace
 
 std::string DescribeProbe(const api::Probe& p) {
-  std::string attrs = absl::StrCat(
-      "delay=", p.initial_delay_seconds(), "s timeout=",
-      p.has_timeout_seconds() ? p.timeout_seconds() : 1, "s period=",
-      p.has_period_seconds() ? p.period_seconds() : 10, "s #success=",
-      p.has_success_threshold() ? p.success_threshold() : 1, " #failure=",
-      p.has_failure_threshold() ? p.failure_threshold() : 3);
+  std::string attrs =
+      absl::StrCat("delay=", p.initial_delay_seconds(),
+                   "s timeout=", p.has_timeout_seconds() ? p.timeout_seconds() : 1,
+                   "s period=", p.has_period_seconds() ? p.period_seconds() : 10,
+                   "s #success=", p.has_success_threshold() ? p.success_threshold() : 1,
+                   " #failure=", p.has_failure_threshold() ? p.failure_threshold() : 3);
   if (p.has_exec()) {
     return absl::StrCat("exec [", absl::StrJoin(p.exec().command(), " "), "] ", attrs);
   }
@@ -248,9 +248,9 @@ void DescribeContainers(DescribeWriter& w, const std::string& title,
     w.W(2, absl::StrCat(ports.find(',') != std::string::npos ? "Ports:\t" : "Port:\t",
                         OrNoneStr(ports), "\n"));
     std::string host_ports = Ports(c, true);
-    w.W(2, absl::StrCat(host_ports.find(',') != std::string::npos ? "Host Ports:\t"
-                                                                 : "Host Port:\t",
-                        OrNoneStr(host_ports), "\n"));
+    w.W(2,
+        absl::StrCat(host_ports.find(',') != std::string::npos ? "Host Ports:\t" : "Host Port:\t",
+                     OrNoneStr(host_ports), "\n"));
     if (c.command_size() > 0) {
       w.W(2, "Command:\n");
       for (const std::string& a : c.command()) {
@@ -295,8 +295,9 @@ void DescribeContainers(DescribeWriter& w, const std::string& title,
     }
     std::vector<const api::VolumeMount*> mounts;
     for (const auto& m : c.volume_mounts()) mounts.push_back(&m);
-    std::stable_sort(mounts.begin(), mounts.end(),
-                     [](const auto* a, const auto* b) { return a->mount_path() < b->mount_path(); });
+    std::stable_sort(mounts.begin(), mounts.end(), [](const auto* a, const auto* b) {
+      return a->mount_path() < b->mount_path();
+    });
     w.W(2, mounts.empty() ? "Mounts:\t<none>\n" : "Mounts:\n");
     for (const api::VolumeMount* m : mounts) {
       std::string flags = m->has_read_only() && m->read_only() ? "ro" : "rw";

@@ -162,15 +162,16 @@ absl::StatusOr<std::string> DescribeNode(Env& env, const Json& obj) {
       PodRequestsAndLimits(p, &r, &l);
       for (auto& [k, q] : r) AddQty(&total_req[k], q);
       for (auto& [k, q] : l) AddQty(&total_lim[k], q);
-      w.W(1, absl::StrCat(p.metadata().namespace_(), "\t", p.metadata().name(), "\t\t",
-                          Cell(r["cpu"], alloc["cpu"], true), "\t",
-                          Cell(l["cpu"], alloc["cpu"], true), "\t",
-                          Cell(r["memory"], alloc["memory"], false), "\t",
-                          Cell(l["memory"], alloc["memory"], false), "\t",
-                          AgeSince(p.metadata().creation_timestamp(), env.now), "\n"));
+      w.W(1,
+          absl::StrCat(p.metadata().namespace_(), "\t", p.metadata().name(), "\t\t",
+                       Cell(r["cpu"], alloc["cpu"], true), "\t", Cell(l["cpu"], alloc["cpu"], true),
+                       "\t", Cell(r["memory"], alloc["memory"], false), "\t",
+                       Cell(l["memory"], alloc["memory"], false), "\t",
+                       AgeSince(p.metadata().creation_timestamp(), env.now), "\n"));
     }
-    w.W(0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., "
-           "overcommitted.)\n");
+    w.W(0,
+        "Allocated resources:\n  (Total limits may be over 100 percent, i.e., "
+        "overcommitted.)\n");
     w.W(1, "Resource\tRequests\tLimits\n");
     w.W(1, "--------\t--------\t------\n");
     w.W(1, absl::StrCat("cpu\t", Cell(total_req["cpu"], alloc["cpu"], true), "\t",

@@ -60,11 +60,10 @@ absl::StatusOr<std::string> DescribePod(Env& env, const Json& obj) {
   if (!meta.deletion_timestamp().empty()) {
     w.W(0, absl::StrCat("Status:\tTerminating (lasts ",
                         AgeSince(meta.deletion_timestamp(), env.now), ")\n"));
-    w.W(0, absl::StrCat("Termination Grace Period:\t",
-                        meta.has_deletion_grace_period_seconds()
-                            ? meta.deletion_grace_period_seconds()
-                            : 0,
-                        "s\n"));
+    w.W(0, absl::StrCat(
+               "Termination Grace Period:\t",
+               meta.has_deletion_grace_period_seconds() ? meta.deletion_grace_period_seconds() : 0,
+               "s\n"));
   } else {
     w.W(0, "Status:\t" + st.phase() + "\n");
   }
@@ -83,8 +82,8 @@ absl::StatusOr<std::string> DescribePod(Env& env, const Json& obj) {
     w.W(0, "NominatedNodeName:\t" + st.nominated_node_name() + "\n");
   }
   if (!spec.init_containers().empty()) {
-    DescribeContainers(w, "Init Containers", spec.init_containers(),
-                       &st.init_container_statuses(), "");
+    DescribeContainers(w, "Init Containers", spec.init_containers(), &st.init_container_statuses(),
+                       "");
   }
   DescribeContainers(w, "Containers", spec.containers(), &st.container_statuses(), "");
   if (!st.conditions().empty()) {

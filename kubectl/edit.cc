@@ -57,10 +57,12 @@ int RunMetadataEdit(Env& env, const std::string& field, const std::string& done)
   }
   std::string what = field == "labels" ? "label" : "annotation";
   if (resources.empty()) {
-    return FailMsg(env, "one or more resources must be specified as <resource> <name> or "
-                        "<resource>/<name>");
+    return FailMsg(env,
+                   "one or more resources must be specified as <resource> <name> or "
+                   "<resource>/<name>");
   }
-  if (changes.empty()) return FailMsg(env, absl::StrCat("at least one ", what, " update is required"));
+  if (changes.empty())
+    return FailMsg(env, absl::StrCat("at least one ", what, " update is required"));
   auto targets = Targets(env, resources);
   if (!targets.ok()) return Fail(env, targets.status());
   bool overwrite = env.args.GetBool("overwrite");
@@ -167,8 +169,12 @@ int RunCordon(Env& env) { return SetUnschedulable(env, true); }
 int RunUncordon(Env& env) { return SetUnschedulable(env, false); }
 
 void PatchFlags(Args* a) {
-  a->Flag("patch", 'p').Flag("patch-file").Flag("type", 0, "strategic").Flag("output", 'o')
-      .Flag("filename", 'f').Flag("subresource");
+  a->Flag("patch", 'p')
+      .Flag("patch-file")
+      .Flag("type", 0, "strategic")
+      .Flag("output", 'o')
+      .Flag("filename", 'f')
+      .Flag("subresource");
 }
 
 int RunPatch(Env& env) {
@@ -181,8 +187,8 @@ int RunPatch(Env& env) {
   } else if (type == "json") {
     content_type = "application/json-patch+json";
   } else {
-    return FailMsg(env, absl::StrCat("--type must be one of [json merge strategic], not \"",
-                                     type, "\""));
+    return FailMsg(
+        env, absl::StrCat("--type must be one of [json merge strategic], not \"", type, "\""));
   }
   std::string text = env.args.Get("patch");
   if (env.args.Has("patch-file")) {

@@ -88,7 +88,8 @@ int Watch(Env& env, const TypeArg& t, const PrintOptions& o) {
     if (type == "BOOKMARK") return true;
     if (type == "ERROR") {
       api::Status s;
-      failed = absl::InternalError(ev.value("object", Json::object()).value("message", "watch error"));
+      failed =
+          absl::InternalError(ev.value("object", Json::object()).value("message", "watch error"));
       return false;
     }
     if (ev.contains("object")) print_obj(ev["object"]);
@@ -158,8 +159,8 @@ int RunGet(Env& env) {
   for (const TypeArg& t : types) {
     Fetched f{t.resource, {}, ""};
     if (t.names.empty()) {
-      auto list = env.api().Get(WithQuery(ResourcePath(*t.resource, ListNamespace(env)),
-                                          Selectors(env)));
+      auto list =
+          env.api().Get(WithQuery(ResourcePath(*t.resource, ListNamespace(env)), Selectors(env)));
       if (!list.ok()) {
         // `get all` skips kinds the server does not serve.
         if (types.size() > 1 && list.status().code() == absl::StatusCode::kNotFound) continue;

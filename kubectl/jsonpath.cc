@@ -25,10 +25,17 @@ std::string Unquote(const std::string& s) {
     if (s[i] == '\\' && i + 2 < s.size()) {
       char c = s[++i];
       switch (c) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        default: out += c;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        default:
+          out += c;
       }
     } else {
       out += s[i];
@@ -53,8 +60,10 @@ absl::Status Parse(const std::string& t, size_t* pos, std::vector<Node>* out, bo
     char quote = 0;
     for (; i < t.size(); ++i) {
       if (quote != 0) {
-        if (t[i] == '\\') ++i;
-        else if (t[i] == quote) quote = 0;
+        if (t[i] == '\\')
+          ++i;
+        else if (t[i] == quote)
+          quote = 0;
       } else if (t[i] == '"' || t[i] == '\'') {
         quote = t[i];
       } else if (t[i] == '}') {
@@ -126,8 +135,12 @@ bool FilterMatch(const std::string& cond, const Json* root, const Json* item) {
     if (lv.is_number() && r.is_number()) {
       double a = lv.get<double>(), b = r.get<double>();
       std::string o = op;
-      return o == "==" ? a == b : o == "!=" ? a != b : o == "<" ? a < b : o == ">" ? a > b
-                                                       : o == "<=" ? a <= b : a >= b;
+      return o == "=="   ? a == b
+             : o == "!=" ? a != b
+             : o == "<"  ? a < b
+             : o == ">"  ? a > b
+             : o == "<=" ? a <= b
+                         : a >= b;
     }
     std::string o = op;
     if (o == "==") return lv == r;

@@ -13,8 +13,7 @@ namespace {
 const Json* Named(const Json& raw, const char* list, const std::string& name, const char* field) {
   if (!raw.contains(list) || !raw[list].is_array()) return nullptr;
   for (const Json& e : raw[list]) {
-    if (e.is_object() && e.value("name", "") == name && e.contains(field) &&
-        e[field].is_object()) {
+    if (e.is_object() && e.value("name", "") == name && e.contains(field) && e[field].is_object()) {
       return &e[field];
     }
   }

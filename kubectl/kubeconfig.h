@@ -11,11 +11,11 @@ namespace mk::kubectl {
 
 struct Kubeconfig {
   std::string path;
-  bool loaded = false;     // false when the file does not exist
-  std::string context;     // the context in use
-  std::string cluster;     // its cluster name
-  std::string server;      // "http://127.0.0.1:6443"
-  std::string ns;          // the context's namespace ("" if none)
+  bool loaded = false;  // false when the file does not exist
+  std::string context;  // the context in use
+  std::string cluster;  // its cluster name
+  std::string server;   // "http://127.0.0.1:6443"
+  std::string ns;       // the context's namespace ("" if none)
   std::string token;
   std::string ca_file;
   std::string client_cert_file;

@@ -108,8 +108,8 @@ Json ApplyMergePatch(const Json& target, const Json& patch) {
     if (it.value().is_null()) {
       out.erase(it.key());
     } else {
-      out[it.key()] = ApplyMergePatch(out.contains(it.key()) ? out[it.key()] : Json(nullptr),
-                                      it.value());
+      out[it.key()] =
+          ApplyMergePatch(out.contains(it.key()) ? out[it.key()] : Json(nullptr), it.value());
     }
   }
   return out;
@@ -117,9 +117,8 @@ Json ApplyMergePatch(const Json& target, const Json& patch) {
 
 Json ThreeWayMergePatch(const Json& original, const Json& modified, const Json& current) {
   Json additions = Additions(&original, current, modified);
-  Json deletions = Filter(CreateMergePatch(original.is_object() ? original : Json::object(),
-                                           modified),
-                          true);
+  Json deletions =
+      Filter(CreateMergePatch(original.is_object() ? original : Json::object(), modified), true);
   // MergePatch(deletions, additions): additions contain no nulls, so this is a deep merge.
   return ApplyMergePatch(deletions, additions);
 }

@@ -16,9 +16,9 @@ namespace {
 constexpr char kClientVersion[] = "v1.32.0-mk";
 
 Json ClientVersion() {
-  return {{"major", "1"},          {"minor", "32"},          {"gitVersion", kClientVersion},
-          {"gitCommit", "mk"},     {"gitTreeState", "clean"}, {"buildDate", ""},
-          {"goVersion", "c++17"},  {"compiler", "gcc"},       {"platform", "linux/amd64"}};
+  return {{"major", "1"},         {"minor", "32"},           {"gitVersion", kClientVersion},
+          {"gitCommit", "mk"},    {"gitTreeState", "clean"}, {"buildDate", ""},
+          {"goVersion", "c++17"}, {"compiler", "gcc"},       {"platform", "linux/amd64"}};
 }
 
 }  // namespace
@@ -56,8 +56,12 @@ int RunVersion(Env& env) {
 }
 
 void ApiResourcesFlags(Args* a) {
-  a->Flag("output", 'o').Bool("no-headers").Flag("api-group").Optional("namespaced", "", "true")
-      .Flag("verbs").Flag("sort-by");
+  a->Flag("output", 'o')
+      .Bool("no-headers")
+      .Flag("api-group")
+      .Optional("namespaced", "", "true")
+      .Flag("verbs")
+      .Flag("sort-by");
 }
 
 int RunApiResources(Env& env) {
@@ -86,14 +90,13 @@ int RunApiResources(Env& env) {
       bool ns = r.value("namespaced", false);
       if (!namespaced.empty() && (namespaced == "true") != ns) continue;
       std::vector<std::string> shorts;
-      for (const Json& s : r.value("shortNames", Json::array())) shorts.push_back(s.get<std::string>());
-      rows.push_back({name, absl::StrJoin(shorts, ","), gv, ns ? "true" : "false",
-                      r.value("kind", "")});
+      for (const Json& s : r.value("shortNames", Json::array()))
+        shorts.push_back(s.get<std::string>());
+      rows.push_back(
+          {name, absl::StrJoin(shorts, ","), gv, ns ? "true" : "false", r.value("kind", "")});
     }
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.name < b.name;
-  });
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.name < b.name; });
   if (env.args.Get("output") == "name") {
     for (const Row& r : rows) {
       std::string g = r.apiversion.find('/') == std::string::npos
@@ -135,11 +138,12 @@ int RunConfig(Env& env) {
     *env.out << env.kubeconfig.context << "\n";
     return 0;
   }
-  if (pos[0] != "view") return FailMsg(env, absl::StrCat("unknown config subcommand \"", pos[0], "\""));
+  if (pos[0] != "view")
+    return FailMsg(env, absl::StrCat("unknown config subcommand \"", pos[0], "\""));
   Json cfg = env.kubeconfig.raw;
   if (!env.kubeconfig.loaded) {
-    cfg = {{"apiVersion", "v1"}, {"clusters", nullptr}, {"contexts", nullptr},
-           {"current-context", ""}, {"kind", "Config"}, {"preferences", Json::object()},
+    cfg = {{"apiVersion", "v1"},    {"clusters", nullptr}, {"contexts", nullptr},
+           {"current-context", ""}, {"kind", "Config"},    {"preferences", Json::object()},
            {"users", nullptr}};
   }
   if (!env.args.GetBool("raw") && cfg.contains("users") && cfg["users"].is_array()) {
@@ -147,9 +151,8 @@ int RunConfig(Env& env) {
       if (!u.contains("user") || !u["user"].is_object()) continue;
       for (const char* k : {"token", "client-key-data", "client-certificate-data", "password"}) {
         if (u["user"].contains(k)) {
-          u["user"][k] = std::string(k) == "token" || std::string(k) == "password"
-                             ? "REDACTED"
-                             : "DATA+OMITTED";
+          u["user"][k] = std::string(k) == "token" || std::string(k) == "password" ? "REDACTED"
+                                                                                   : "DATA+OMITTED";
         }
       }
     }

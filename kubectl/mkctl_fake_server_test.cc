@@ -42,18 +42,14 @@ spec:
 class FakeApiserver {
  public:
   FakeApiserver() {
-    server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      Handle(req, res);
-    });
-    server_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      Handle(req, res);
-    });
-    server_.Patch(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      Handle(req, res);
-    });
-    server_.Delete(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      Handle(req, res);
-    });
+    server_.Get(".*",
+                [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+    server_.Post(".*",
+                 [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+    server_.Patch(
+        ".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+    server_.Delete(
+        ".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -120,21 +116,23 @@ class FakeApiserver {
       return reply(200, {{"major", "1"}, {"minor", "32"}, {"gitVersion", "v1.32.0-fake"}});
     }
     if (p == "/apis") {
-      return reply(200, {{"kind", "APIGroupList"},
-                         {"groups",
-                          {{{"name", "apps"},
-                            {"preferredVersion", {{"groupVersion", "apps/v1"}}}}}}});
+      return reply(
+          200,
+          {{"kind", "APIGroupList"},
+           {"groups", {{{"name", "apps"}, {"preferredVersion", {{"groupVersion", "apps/v1"}}}}}}});
     }
     if (p == "/api/v1") {
-      return reply(200, {{"resources",
-                          {{{"name", "pods"}, {"namespaced", true}, {"kind", "Pod"},
-                            {"shortNames", {"po"}}},
-                           {{"name", "pods/log"}, {"namespaced", true}, {"kind", "Pod"}}}}});
+      return reply(
+          200, {{"resources",
+                 {{{"name", "pods"}, {"namespaced", true}, {"kind", "Pod"}, {"shortNames", {"po"}}},
+                  {{"name", "pods/log"}, {"namespaced", true}, {"kind", "Pod"}}}}});
     }
     if (p == "/apis/apps/v1") {
       return reply(200, {{"resources",
-                          {{{"name", "replicasets"}, {"namespaced", true},
-                            {"kind", "ReplicaSet"}, {"shortNames", {"rs"}}}}}});
+                          {{{"name", "replicasets"},
+                            {"namespaced", true},
+                            {"kind", "ReplicaSet"},
+                            {"shortNames", {"rs"}}}}}});
     }
     if (absl::EndsWith(p, "/log")) {
       res.set_content(absl::StrCat("line1\nline2\ncontainer=", req.get_param_value("container"),
@@ -145,12 +143,11 @@ class FakeApiserver {
     if (req.get_param_value("watch") == "true") {
       Json ev = {{"type", "MODIFIED"}, {"object", objects_.begin()->second}};
       std::string body = ev.dump() + "\n" + R"({"type":"BOOKMARK","object":{}})" + "\n";
-      res.set_chunked_content_provider("application/json",
-                                       [body](size_t, httplib::DataSink& sink) {
-                                         sink.write(body.data(), body.size());
-                                         sink.done();
-                                         return true;
-                                       });
+      res.set_chunked_content_provider("application/json", [body](size_t, httplib::DataSink& sink) {
+        sink.write(body.data(), body.size());
+        sink.done();
+        return true;
+      });
       return;
     }
     bool is_scale = absl::EndsWith(p, "/scale");
@@ -184,8 +181,8 @@ class FakeApiserver {
                            last == "nodes" || last == "events" || last == "serviceaccounts" ||
                            last == "namespaces";
       if (!is_collection) {
-        return reply(404, Status(404, "NotFound",
-                                 absl::StrCat(Plural(path), " \"", last, "\" not found")));
+        return reply(
+            404, Status(404, "NotFound", absl::StrCat(Plural(path), " \"", last, "\" not found")));
       }
       return reply(200, {{"kind", "List"},
                          {"apiVersion", "v1"},
@@ -210,8 +207,8 @@ class FakeApiserver {
     auto it = objects_.find(path);
     if (it == objects_.end()) {
       std::string name = path.substr(path.rfind('/') + 1);
-      return reply(404, Status(404, "NotFound",
-                               absl::StrCat(Plural(path), " \"", name, "\" not found")));
+      return reply(
+          404, Status(404, "NotFound", absl::StrCat(Plural(path), " \"", name, "\" not found")));
     }
     if (req.method == "PATCH") {
       last_body = req.body;
@@ -273,8 +270,8 @@ TEST_F(MkctlFakeTest, ApplyCreatedUnchangedConfigured) {
   EXPECT_EQ(r.out, "pod/photoview-pod created\n");
   auto obj = server_.Obj("/api/v1/namespaces/default/pods/photoview-pod");
   ASSERT_TRUE(obj.has_value());
-  std::string last = (*obj)["metadata"]["annotations"]
-                         ["kubectl.kubernetes.io/last-applied-configuration"];
+  std::string last =
+      (*obj)["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"];
   EXPECT_TRUE(absl::StrContains(last, "\"namespace\":\"default\"")) << last;
   EXPECT_TRUE(absl::EndsWith(last, "\n"));
 
@@ -305,10 +302,9 @@ metadata:
 )";
   Result r = Run({"apply", "-f", TempFile("pod.yaml", other + "---\n" + typo)});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err,
-            "error: error validating \"" + ::testing::TempDir() +
-                "/pod.yaml\": spec.imagepPullSecrets: unknown field (did you mean "
-                "imagePullSecrets?)\n");
+  EXPECT_EQ(r.err, "error: error validating \"" + ::testing::TempDir() +
+                       "/pod.yaml\": spec.imagepPullSecrets: unknown field (did you mean "
+                       "imagePullSecrets?)\n");
   EXPECT_TRUE(server_.requests().empty());
 }
 
@@ -331,8 +327,7 @@ TEST_F(MkctlFakeTest, GetTableAndFormats) {
   EXPECT_TRUE(absl::EndsWith(lines[1], "app=photo-view,env=stage"));
 
   r = Run({"get", "po", "-o", "wide", "--no-headers"});
-  EXPECT_TRUE(absl::StrContains(r.out, "   172.18.0.2   minikube   <none>   <none>\n"))
-      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "   172.18.0.2   minikube   <none>   <none>\n")) << r.out;
   r = Run({"get", "pods", "-o", "name"});
   EXPECT_EQ(r.out, "pod/photoview-pod\n");
   r = Run({"get", "pod", "photoview-pod", "-o", "jsonpath={.status.podIP}"});
@@ -410,9 +405,8 @@ TEST_F(MkctlFakeTest, LabelPatchScaleDelete) {
 }
 
 TEST_F(MkctlFakeTest, SecretsAndDescribe) {
-  Result r = Run({"create", "secret", "docker-registry", "regcred",
-                  "--docker-server=mydomain:5000", "--docker-username=admin",
-                  "--docker-password=s3cr3t"});
+  Result r = Run({"create", "secret", "docker-registry", "regcred", "--docker-server=mydomain:5000",
+                  "--docker-username=admin", "--docker-password=s3cr3t"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "secret/regcred created\n");
   auto secret = server_.Obj("/api/v1/namespaces/default/secrets/regcred");
@@ -427,11 +421,9 @@ TEST_F(MkctlFakeTest, SecretsAndDescribe) {
            "--docker-password=b"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "Error from server (AlreadyExists): secrets \"regcred\" already exists\n");
-  r = Run({"create", "secret", "generic", "lit", "--from-literal=user=admin",
-           "--type=Opaque"});
+  r = Run({"create", "secret", "generic", "lit", "--from-literal=user=admin", "--type=Opaque"});
   EXPECT_EQ(r.out, "secret/lit created\n") << r.err;
-  EXPECT_EQ((*server_.Obj("/api/v1/namespaces/default/secrets/lit"))["data"]["user"],
-            "YWRtaW4=");
+  EXPECT_EQ((*server_.Obj("/api/v1/namespaces/default/secrets/lit"))["data"]["user"], "YWRtaW4=");
 }
 
 TEST_F(MkctlFakeTest, LogsVersionApiResources) {
@@ -469,7 +461,8 @@ TEST_F(MkctlFakeTest, DescribePodAndNode) {
   std::string created = mk::FormatTime(now - absl::Minutes(26));
   server_.Put("/api/v1/nodes/minikube", Json::parse(R"({"apiVersion":"v1","kind":"Node",
     "metadata":{"name":"minikube","labels":{"kubernetes.io/os":"linux",
-      "node-role.kubernetes.io/master":""}, "creationTimestamp":")" + created + R"("},
+      "node-role.kubernetes.io/master":""}, "creationTimestamp":")" +
+                                                    created + R"("},
     "spec":{"podCIDR":"10.244.0.0/24","podCIDRs":["10.244.0.0/24"]},
     "status":{"capacity":{"cpu":"4","memory":"2037260Ki","pods":"110"},
       "allocatable":{"cpu":"4","memory":"2037260Ki","pods":"110"},
@@ -479,10 +472,13 @@ TEST_F(MkctlFakeTest, DescribePodAndNode) {
         {"type":"Hostname","address":"minikube"}],
       "nodeInfo":{"kubeletVersion":"v1.32.0","operatingSystem":"linux",
         "architecture":"amd64"}}})"));
-  server_.Put("/api/v1/namespaces/default/pods/requests-pod", Json::parse(R"({
+  server_.Put(
+      "/api/v1/namespaces/default/pods/requests-pod",
+      Json::parse(R"({
     "apiVersion":"v1","kind":"Pod",
     "metadata":{"name":"requests-pod","namespace":"default","creationTimestamp":")" +
-    created + R"(","ownerReferences":[{"kind":"ReplicaSet","name":"rs","controller":true}]},
+                  created +
+                  R"(","ownerReferences":[{"kind":"ReplicaSet","name":"rs","controller":true}]},
     "spec":{"nodeName":"minikube","containers":[{"name":"main","image":"busybox",
       "command":["dd","if=/dev/zero","of=/dev/null"],
       "resources":{"requests":{"cpu":"50m","memory":"300Mi"},"limits":{"cpu":"100m"}},
@@ -495,12 +491,14 @@ TEST_F(MkctlFakeTest, DescribePodAndNode) {
       "conditions":[{"type":"Ready","status":"True"}],
       "containerStatuses":[{"name":"main","ready":true,"restartCount":0,
         "image":"busybox","imageID":"docker://sha256:1","containerID":"docker://abc",
-        "state":{"running":{"startedAt":")" + created + R"("}}}]}})"));
+        "state":{"running":{"startedAt":")" +
+                  created + R"("}}}]}})"));
   server_.Put("/api/v1/namespaces/default/events/e1", Json::parse(R"({"metadata":{"name":"e1",
     "namespace":"default"},"involvedObject":{"kind":"Pod","name":"requests-pod",
     "namespace":"default"},"type":"Normal","reason":"Scheduled",
     "message":"Successfully assigned default/requests-pod to minikube",
-    "source":{"component":"default-scheduler"},"firstTimestamp":")" + created + R"("})"));
+    "source":{"component":"default-scheduler"},"firstTimestamp":")" +
+                                                                  created + R"("})"));
   Result r = Run({"describe", "pod", "requests-pod"});
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* want : {

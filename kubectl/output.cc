@@ -32,7 +32,8 @@ absl::Status CheckFormat(const std::string& f) {
   if (f.empty() || f == "wide" || f == "yaml" || f == "json" || f == "name" ||
       absl::StartsWith(f, "jsonpath=") || absl::StartsWith(f, "jsonpath-as-json=") ||
       absl::StartsWith(f, "custom-columns=") || f == "jsonpath") {
-    if (f == "jsonpath") return absl::InvalidArgumentError("template format specified but no template given");
+    if (f == "jsonpath")
+      return absl::InvalidArgumentError("template format specified but no template given");
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(

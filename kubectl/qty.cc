@@ -32,7 +32,9 @@ const Suffix kSuffixes[] = {
     {"E", 1e18L, Qty::kDecimalSI},
 };
 
-bool IsInt(long double v) { return std::fabs(v - std::round(v)) < 1e-9L * std::max(1.0L, std::fabs(v)); }
+bool IsInt(long double v) {
+  return std::fabs(v - std::round(v)) < 1e-9L * std::max(1.0L, std::fabs(v));
+}
 
 }  // namespace
 

@@ -104,8 +104,9 @@ void LogsFlags(Args* a) {
 int RunLogs(Env& env) {
   const auto& pos = env.args.positional();
   if (pos.empty()) {
-    return FailMsg(env, "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
-                        "POD or TYPE/NAME is a required argument for the logs command");
+    return FailMsg(env,
+                   "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
+                   "POD or TYPE/NAME is a required argument for the logs command");
   }
   std::string name = pos[0];
   if (size_t slash = name.find('/'); slash != std::string::npos) {
@@ -149,12 +150,12 @@ int RunLogs(Env& env) {
     if (!absl::ParseDuration(since, &d)) return FailMsg(env, "invalid argument for --since");
     q.push_back({"sinceSeconds", absl::StrCat(absl::ToInt64Seconds(d))});
   }
-  absl::Status st = env.api().Stream(
-      WithQuery(ResourcePath(*pods, env.ns, name, "log"), q), [&](const char* d, size_t n) {
-        env.out->write(d, static_cast<std::streamsize>(n));
-        env.out->flush();
-        return true;
-      });
+  absl::Status st = env.api().Stream(WithQuery(ResourcePath(*pods, env.ns, name, "log"), q),
+                                     [&](const char* d, size_t n) {
+                                       env.out->write(d, static_cast<std::streamsize>(n));
+                                       env.out->flush();
+                                       return true;
+                                     });
   if (!st.ok()) return Fail(env, st);
   return 0;
 }

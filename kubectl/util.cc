@@ -66,8 +66,8 @@ absl::StatusOr<std::vector<TypeArg>> ParseTypeArgs(const std::vector<std::string
     for (const std::string& p : pos) {
       size_t slash = p.find('/');
       if (slash == std::string::npos) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "arguments in resource/name form must have a single resource and name"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("arguments in resource/name form must have a single resource and name"));
       }
       auto r = ResolveType(p.substr(0, slash));
       if (!r.ok()) return r.status();
@@ -76,8 +76,8 @@ absl::StatusOr<std::vector<TypeArg>> ParseTypeArgs(const std::vector<std::string
         return absl::InvalidArgumentError(
             "arguments in resource/name form must have a single resource and name");
       }
-      auto it = std::find_if(out.begin(), out.end(),
-                             [&](const TypeArg& t) { return t.resource == *r; });
+      auto it =
+          std::find_if(out.begin(), out.end(), [&](const TypeArg& t) { return t.resource == *r; });
       if (it == out.end()) {
         out.push_back({*r, {name}});
       } else {
@@ -125,9 +125,8 @@ std::string JName(const Json& obj) {
 std::string JNamespace(const Json& obj) {
   if (!obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object()) return "";
   const Json& m = obj["metadata"];
-  return m.contains("namespace") && m["namespace"].is_string()
-             ? m["namespace"].get<std::string>()
-             : "";
+  return m.contains("namespace") && m["namespace"].is_string() ? m["namespace"].get<std::string>()
+                                                               : "";
 }
 
 std::string NamespaceOf(const Env& env, const ResourceInfo& r, const Json& obj) {
@@ -192,10 +191,10 @@ absl::Status AddDocs(const std::string& source, const Json& doc, std::vector<Man
     return absl::OkStatus();
   }
   if (kind.empty() || av.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "error validating \"", source, "\": error validating data: [",
-        av.empty() ? "apiVersion not set" : "", av.empty() && kind.empty() ? ", " : "",
-        kind.empty() ? "kind not set" : "", "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("error validating \"", source, "\": error validating data: [",
+                     av.empty() ? "apiVersion not set" : "", av.empty() && kind.empty() ? ", " : "",
+                     kind.empty() ? "kind not set" : "", "]"));
   }
   const ResourceInfo* r = FindResourceByKind(av, kind);
   if (r == nullptr) {
@@ -228,8 +227,8 @@ absl::StatusOr<std::vector<ManifestDoc>> ReadManifests(Env& env,
       std::string source = p == "-" ? "STDIN" : p;
       auto docs = ParseManifests(*text);
       if (!docs.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "error parsing ", source, ": ", docs.status().message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("error parsing ", source, ": ", docs.status().message()));
       }
       for (const Json& d : *docs) {
         absl::Status s = AddDocs(source, d, &out);
@@ -248,8 +247,8 @@ absl::Status ValidateManifest(const ManifestDoc& doc) {
   if (errors.empty()) return absl::OkStatus();
   std::vector<std::string> parts;
   for (const FieldError& e : errors) parts.push_back(absl::StrCat(e.field, ": ", e.message));
-  return absl::InvalidArgumentError(absl::StrCat("error validating \"", doc.source,
-                                                 "\": ", absl::StrJoin(parts, ", ")));
+  return absl::InvalidArgumentError(
+      absl::StrCat("error validating \"", doc.source, "\": ", absl::StrJoin(parts, ", ")));
 }
 
 nlohmann::json Sorted(const Json& j) {
