@@ -86,6 +86,7 @@ class FakeApiClient : public ApiClient {
     std::string type;
     std::string resource;
     std::shared_ptr<const google::protobuf::Message> object;
+    std::shared_ptr<const google::protobuf::Message> prev;  // before the change, if any
     int64_t rv = 0;
   };
 

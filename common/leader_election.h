@@ -64,6 +64,8 @@ class LeaderElector {
   // One acquire-or-renew attempt; true if we hold the lease afterwards.
   bool TryAcquireOrRenew();
   void Release();
+  // Records what we read or wrote; observed_time_ moves only when the record changed.
+  void Observe(const api::Lease& lease, absl::Time now);
   void SetLeading(bool leading);
   // Waits `d` on the clock; false if shutting down.
   bool Wait(absl::Duration d);
@@ -81,6 +83,7 @@ class LeaderElector {
   bool have_observed_ = false;
   absl::Time observed_time_;  // local time when `observed_` last changed
   absl::Time last_renew_;     // local time of our last successful renew
+  bool lost_ = false;         // the last attempt found another live holder
   std::thread thread_;
   bool started_ = false;
 };
