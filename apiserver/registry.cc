@@ -1,6 +1,8 @@
 #include "apiserver/registry.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "apiserver/patch.h"
 #include "apiserver/registry_internal.h"
 #include "common/api_error.h"
@@ -33,10 +35,11 @@ void CopyField(const Message& from, Message* to, const char* name) {
   to->GetReflection()->MutableMessage(to, f)->CopyFrom(from.GetReflection()->GetMessage(from, f));
 }
 
-std::string FieldBytes(const Message& m, const char* name) {
-  const auto* f = m.GetDescriptor()->FindFieldByName(name);
-  if (f == nullptr) return "";
-  return m.GetReflection()->GetMessage(m, f).SerializeAsString();
+bool SameField(const Message& a, const Message& b, const char* name) {
+  const auto* f = a.GetDescriptor()->FindFieldByName(name);
+  if (f == nullptr) return true;
+  return google::protobuf::util::MessageDifferencer::Equals(a.GetReflection()->GetMessage(a, f),
+                                                            b.GetReflection()->GetMessage(b, f));
 }
 
 }  // namespace
@@ -117,7 +120,7 @@ absl::StatusOr<ObjectPtr> Registry::CreateOnce(const ResourceInfo& r, const std:
   SetTypeMeta(obj.get(), r.ApiVersion(), r.kind);
   meta->set_namespace_(r.namespaced ? ns : "");
   meta->set_uid(NewUid());
-  meta->set_creation_timestamp(FormatTime(now_()));
+  meta->set_creation_timestamp(mk::FormatTime(now_()));
   meta->clear_resource_version();
   meta->clear_deletion_timestamp();
   meta->clear_deletion_grace_period_seconds();
@@ -183,7 +186,7 @@ absl::StatusOr<ObjectPtr> Registry::StoreUpdate(const ResourceInfo& r, const std
     meta->clear_deletion_grace_period_seconds();
   }
   meta->set_generation(old_meta.generation());
-  if (FieldBytes(*obj, "spec") != FieldBytes(old_obj, "spec")) {
+  if (!SameField(*obj, old_obj, "spec")) {
     meta->set_generation(old_meta.generation() + 1);
   }
   meta->clear_resource_version();
@@ -393,7 +396,7 @@ absl::Status Registry::OrphanDependents(const std::string& ns, const std::string
 absl::StatusOr<ObjectPtr> Registry::Bind(const std::string& ns, const std::string& name,
                                          const std::string& node) {
   const ResourceInfo& pods = *FindResource("pods");
-  std::string now = FormatTime(now_());
+  std::string now = mk::FormatTime(now_());
   return GuaranteedUpdate(pods, ns, name, [&](Message* m) -> absl::Status {
     auto* pod = static_cast<api::Pod*>(m);
     if (!pod->spec().node_name().empty()) {

@@ -115,7 +115,7 @@ absl::StatusOr<DeletePlan> PlanDelete(const ResourceInfo& r, const Message& curr
       absl::Time deadline = ParseTime(meta.deletion_timestamp());
       if (now + absl::Seconds(grace) >= deadline) return plan;  // no shortening: no change
     }
-    m->set_deletion_timestamp(FormatTime(now + absl::Seconds(grace)));
+    m->set_deletion_timestamp(mk::FormatTime(now + absl::Seconds(grace)));
     m->set_deletion_grace_period_seconds(grace);
     plan.updated = std::move(next);
     return plan;
@@ -135,7 +135,7 @@ absl::StatusOr<DeletePlan> PlanDelete(const ResourceInfo& r, const Message& curr
     return plan;
   }
   if (meta.deletion_timestamp().empty()) {
-    m->set_deletion_timestamp(FormatTime(now));
+    m->set_deletion_timestamp(mk::FormatTime(now));
     m->set_deletion_grace_period_seconds(0);
   }
   plan.updated = std::move(next);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "api.pb.h"
 #include "apiserver.grpc.pb.h"
 #include "common/json.h"
@@ -139,7 +140,9 @@ TEST(Durability, KillDashNineLosesNoAcknowledgedCreate) {
   std::set<std::string> names;
   for (size_t i = 0; i < all.size(); ++i) {
     names.insert(all[i].second);
-    if (i > 0) EXPECT_EQ(all[i].first, all[i - 1].first + 1) << "gap or duplicate at " << i;
+    if (i > 0) {
+      EXPECT_EQ(all[i].first, all[i - 1].first + 1) << "gap or duplicate at " << i;
+    }
   }
   EXPECT_EQ(names, present);
 }
