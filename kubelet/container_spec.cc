@@ -26,7 +26,9 @@ uint64_t Fnv1a(const std::string& s) {
 
 // Parses a Kubernetes quantity into a plain number (no rounding).
 absl::StatusOr<long double> ParseQuantity(const std::string& q) {
-  auto bad = [&] { return absl::InvalidArgumentError(absl::StrCat("invalid quantity \"", q, "\"")); };
+  auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat("invalid quantity \"", q, "\""));
+  };
   size_t i = 0;
   if (i < q.size() && (q[i] == '+' || q[i] == '-')) ++i;
   size_t start = i;
@@ -38,12 +40,22 @@ absl::StatusOr<long double> ParseQuantity(const std::string& q) {
   char* end = nullptr;
   long double v = std::strtold(num.c_str(), &end);
   if (end == nullptr || *end != '\0') return bad();
-  static const std::pair<const char*, long double> kSuffixes[] = {
-      {"", 1.0L},       {"n", 1e-9L},  {"u", 1e-6L},  {"m", 1e-3L},
-      {"k", 1e3L},      {"M", 1e6L},   {"G", 1e9L},   {"T", 1e12L},
-      {"P", 1e15L},     {"E", 1e18L},  {"Ki", 1024.0L}, {"Mi", 1048576.0L},
-      {"Gi", 1073741824.0L}, {"Ti", 1099511627776.0L}, {"Pi", 1125899906842624.0L},
-      {"Ei", 1152921504606846976.0L}};
+  static const std::pair<const char*, long double> kSuffixes[] = {{"", 1.0L},
+                                                                  {"n", 1e-9L},
+                                                                  {"u", 1e-6L},
+                                                                  {"m", 1e-3L},
+                                                                  {"k", 1e3L},
+                                                                  {"M", 1e6L},
+                                                                  {"G", 1e9L},
+                                                                  {"T", 1e12L},
+                                                                  {"P", 1e15L},
+                                                                  {"E", 1e18L},
+                                                                  {"Ki", 1024.0L},
+                                                                  {"Mi", 1048576.0L},
+                                                                  {"Gi", 1073741824.0L},
+                                                                  {"Ti", 1099511627776.0L},
+                                                                  {"Pi", 1125899906842624.0L},
+                                                                  {"Ei", 1152921504606846976.0L}};
   for (const auto& [s, mult] : kSuffixes) {
     if (suffix == s) return v * mult;
   }
@@ -85,10 +97,9 @@ Labels PodLabels(const api::Pod& pod, const std::string& node) {
   l[kLabelPodUid] = pod.metadata().uid();
   l[kLabelPodName] = pod.metadata().name();
   l[kLabelPodNamespace] = pod.metadata().namespace_();
-  l[kLabelGracePeriod] = std::to_string(
-      pod.spec().has_termination_grace_period_seconds()
-          ? pod.spec().termination_grace_period_seconds()
-          : 30);
+  l[kLabelGracePeriod] = std::to_string(pod.spec().has_termination_grace_period_seconds()
+                                            ? pod.spec().termination_grace_period_seconds()
+                                            : 30);
   return l;
 }
 
@@ -247,14 +258,15 @@ absl::StatusOr<std::vector<std::string>> BuildEnv(const api::Pod& pod,
       if (!s.ok()) {
         if (optional && absl::IsNotFound(s.status())) continue;
         if (absl::IsNotFound(s.status())) {
-          return absl::FailedPreconditionError(absl::StrCat("secret \"", ref.name(), "\" not found"));
+          return absl::FailedPreconditionError(
+              absl::StrCat("secret \"", ref.name(), "\" not found"));
         }
         return s.status();
       }
       if (!SecretValue(*s, ref.key(), &value)) {
         if (optional) continue;
-        return absl::FailedPreconditionError(absl::StrCat(
-            "couldn't find key ", ref.key(), " in Secret ", ns, "/", ref.name()));
+        return absl::FailedPreconditionError(
+            absl::StrCat("couldn't find key ", ref.key(), " in Secret ", ns, "/", ref.name()));
       }
     } else if (e.has_value_from() && e.value_from().has_field_ref()) {
       const std::string& path = e.value_from().field_ref().field_path();

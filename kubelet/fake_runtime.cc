@@ -44,9 +44,8 @@ class FakeRuntime::Stream : public RuntimeEventStream {
     absl::MutexLock l(&st_->mu);
     StreamState* st = st_.get();
     st_->mu.Await(absl::Condition(
-        +[](StreamState* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return s->cancelled || !s->events.empty();
-        },
+        +[](StreamState* s)
+             ABSL_NO_THREAD_SAFETY_ANALYSIS { return s->cancelled || !s->events.empty(); },
         st));
     if (st_->cancelled) return false;
     *event = std::move(st_->events.front());
@@ -146,8 +145,8 @@ absl::StatusOr<std::string> FakeRuntime::CreateContainer(const std::string& name
   if (img == images_.end()) return absl::NotFoundError(absl::StrCat("No such image: ", image));
   for (const auto& [id, c] : containers_) {
     if (c.info.name == name) {
-      return absl::AlreadyExistsError(absl::StrCat("Conflict. The container name \"/", name,
-                                                   "\" is already in use"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("Conflict. The container name \"/", name, "\" is already in use"));
     }
   }
   Container c;
@@ -177,8 +176,8 @@ absl::Status FakeRuntime::StartContainer(const std::string& id) {
   if (absl::StartsWith(net, "container:")) {
     Container* donor = LookupLocked(net.substr(10));
     if (donor == nullptr || !donor->info.running) {
-      return absl::FailedPreconditionError(
-          "cannot join network of a non running container: " + net.substr(10));
+      return absl::FailedPreconditionError("cannot join network of a non running container: " +
+                                           net.substr(10));
     }
   } else {
     c->info.ip_address = absl::StrCat("10.88.0.", next_ip_++);
@@ -245,8 +244,7 @@ absl::Status FakeRuntime::PullImage(const std::string& image,
   if (err != pull_errors_.end()) return err->second;
   auto req = required_auth_.find(image);
   if (req != required_auth_.end()) {
-    if (!auth || auth->username != req->second.username ||
-        auth->password != req->second.password) {
+    if (!auth || auth->username != req->second.username || auth->password != req->second.password) {
       return absl::UnknownError(
           absl::StrCat("Head \"http://", image, "\": no basic auth credentials"));
     }
@@ -256,8 +254,7 @@ absl::Status FakeRuntime::PullImage(const std::string& image,
 }
 
 absl::StatusOr<ExecResult> FakeRuntime::Exec(const std::string& id,
-                                             const std::vector<std::string>& cmd,
-                                             absl::Duration) {
+                                             const std::vector<std::string>& cmd, absl::Duration) {
   absl::MutexLock l(&mu_);
   Container* c = LookupLocked(id);
   if (c == nullptr) return absl::NotFoundError(absl::StrCat("No such container: ", id));

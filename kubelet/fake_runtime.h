@@ -31,8 +31,7 @@ class FakeRuntime : public ContainerRuntime {
   explicit FakeRuntime(Clock* clock);
   ~FakeRuntime() override;
 
-  absl::StatusOr<std::vector<ContainerSummary>> ListContainers(
-      const Labels& label_filter) override;
+  absl::StatusOr<std::vector<ContainerSummary>> ListContainers(const Labels& label_filter) override;
   absl::StatusOr<ContainerInfo> InspectContainer(const std::string& id) override;
   absl::StatusOr<std::string> CreateContainer(const std::string& name, const Json& body) override;
   absl::Status StartContainer(const std::string& id) override;
@@ -87,8 +86,7 @@ class FakeRuntime : public ContainerRuntime {
   struct StreamState;
   class Stream;
 
-  void EmitLocked(const Container& c, const std::string& action)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EmitLocked(const Container& c, const std::string& action) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void TerminateLocked(Container* c, int exit_code, bool oom) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Container* LookupLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -21,9 +21,7 @@ std::string ImageIdUri(const std::string& image_id) {
   return absl::StrCat("docker://", image_id);
 }
 
-std::string TimeOrEmpty(absl::Time t) {
-  return t == absl::InfinitePast() ? "" : mk::FormatTime(t);
-}
+std::string TimeOrEmpty(absl::Time t) { return t == absl::InfinitePast() ? "" : mk::FormatTime(t); }
 
 const ContainerView* FindView(const PodView& view, const std::string& name) {
   auto it = view.containers.find(name);
@@ -77,9 +75,8 @@ api::ContainerStatus BuildStatus(const api::Container& spec, const ContainerView
   return st;
 }
 
-void SetCondition(const api::PodStatus& prev, api::PodStatus* out, const std::string& type,
-                  bool ok, const std::string& reason, const std::string& message,
-                  absl::Time now) {
+void SetCondition(const api::PodStatus& prev, api::PodStatus* out, const std::string& type, bool ok,
+                  const std::string& reason, const std::string& message, absl::Time now) {
   api::PodCondition* c = out->add_conditions();
   c->set_type(type);
   c->set_status(ok ? "True" : "False");
@@ -191,9 +188,8 @@ api::PodStatus ComputePodStatus(const api::Pod& pod, const PodView& view,
   }
   std::vector<std::string> unready;
   for (const api::Container& c : pod.spec().containers()) {
-    api::ContainerStatus cs = BuildStatus(c, FindView(view, c.name()),
-                                          initialized ? "ContainerCreating" : "PodInitializing",
-                                          ctx);
+    api::ContainerStatus cs = BuildStatus(
+        c, FindView(view, c.name()), initialized ? "ContainerCreating" : "PodInitializing", ctx);
     if (!cs.ready()) unready.push_back(c.name());
     *st.add_container_statuses() = std::move(cs);
   }
@@ -204,16 +200,16 @@ api::PodStatus ComputePodStatus(const api::Pod& pod, const PodView& view,
   bool completed = phase == "Succeeded" || phase == "Failed";
 
   // Conditions in Kubernetes' order: Initialized, Ready, ContainersReady, PodScheduled.
-  std::string init_msg =
-      incomplete_init.empty()
-          ? ""
-          : absl::StrCat("containers with incomplete status: [",
-                         absl::StrJoin(incomplete_init, " "), "]");
+  std::string init_msg = incomplete_init.empty()
+                             ? ""
+                             : absl::StrCat("containers with incomplete status: [",
+                                            absl::StrJoin(incomplete_init, " "), "]");
   if (completed && initialized) {
     SetCondition(prev, &st, "Initialized", true, "PodCompleted", "", ctx.now);
   } else {
-    SetCondition(prev, &st, "Initialized", initialized, initialized ? "" : "ContainersNotInitialized",
-                 initialized ? "" : init_msg, ctx.now);
+    SetCondition(prev, &st, "Initialized", initialized,
+                 initialized ? "" : "ContainersNotInitialized", initialized ? "" : init_msg,
+                 ctx.now);
   }
   bool ready = unready.empty() && initialized && !completed;
   std::string ready_reason, ready_msg;

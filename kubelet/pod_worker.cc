@@ -12,9 +12,9 @@
 namespace mk::kubelet {
 namespace {
 
-constexpr absl::Duration kRetry = absl::Seconds(10);      // after create/start errors
-constexpr absl::Duration kKillPoll = absl::Seconds(1);    // while waiting for SIGTERM
-constexpr int kKeepInstances = 2;                         // current + lastState
+constexpr absl::Duration kRetry = absl::Seconds(10);    // after create/start errors
+constexpr absl::Duration kKillPoll = absl::Seconds(1);  // while waiting for SIGTERM
+constexpr int kKeepInstances = 2;                       // current + lastState
 
 bool Exited(const ContainerInfo& c) {
   return !c.running && (c.status == "exited" || c.status == "dead");
@@ -158,8 +158,8 @@ SyncResult PodWorker::Sync(const api::Pod& pod) {
 
   Step step;
   HandleKillRequests(pod, view, &step);
-  bool done = PodDone(pod, view) || pod.status().phase() == "Succeeded" ||
-              pod.status().phase() == "Failed";
+  bool done =
+      PodDone(pod, view) || pod.status().phase() == "Succeeded" || pod.status().phase() == "Failed";
   if (done) {
     // Finished for good: nothing restarts; free the sandbox (its IP stays in the status).
     if (view.sandbox && view.sandbox->running) {
@@ -216,7 +216,8 @@ bool PodWorker::EnsureSandbox(const api::Pod& pod, const PodView& view, Step* st
   int attempt = 0;
   if (view.sandbox) {
     attempt = AttemptOf(*view.sandbox) + 1;
-    Event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+    Event(pod, "Normal", "SandboxChanged",
+          "Pod sandbox changed, it will be killed and re-created.");
     // The containers lost their network namespace: stop them; they restart per policy.
     for (const auto& [name, cv] : view.containers) {
       if (!cv.instances.empty() && cv.instances[0].running) {

@@ -155,9 +155,9 @@ class PodWorker {
   api::Pod last_pod_;
   Backoff crash_backoff_;
   Backoff pull_backoff_;
-  std::map<std::string, ContainerInfo> inspected_;  // id → last inspect
-  std::map<std::string, absl::Time> stopping_;      // id → when to SIGKILL
-  std::set<std::string> started_reported_;          // ids handed to the prober
+  std::map<std::string, ContainerInfo> inspected_;     // id → last inspect
+  std::map<std::string, absl::Time> stopping_;         // id → when to SIGKILL
+  std::set<std::string> started_reported_;             // ids handed to the prober
   absl::Time kill_deadline_ = absl::InfiniteFuture();  // graceful deletion's SIGKILL time
 
   absl::Mutex mu_;

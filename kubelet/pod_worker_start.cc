@@ -15,9 +15,7 @@ namespace {
 constexpr absl::Duration kRetry = absl::Seconds(10);
 constexpr absl::Duration kKillPoll = absl::Seconds(1);
 
-std::string Seconds(absl::Duration d) {
-  return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d));
-}
+std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d)); }
 
 }  // namespace
 
@@ -46,8 +44,8 @@ std::vector<api::Secret> PodWorker::PullSecrets(const api::Pod& pod) {
     if (s.ok()) {
       out.push_back(std::move(*s));
     } else {
-      MK_LOG(WARNING) << "pull secret " << ns << "/" << name << " of pod "
-                      << pod.metadata().name() << ": " << s.status();
+      MK_LOG(WARNING) << "pull secret " << ns << "/" << name << " of pod " << pod.metadata().name()
+                      << ": " << s.status();
     }
   }
   return out;
@@ -109,8 +107,8 @@ bool PodWorker::EnsureImage(const api::Pod& pod, const api::Container& c, Step* 
   return true;
 }
 
-bool PodWorker::StartContainer(const api::Pod& pod, const api::Container& c, int attempt,
-                               bool init, const std::string& sandbox_id, Step* step) {
+bool PodWorker::StartContainer(const api::Pod& pod, const api::Container& c, int attempt, bool init,
+                               const std::string& sandbox_id, Step* step) {
   if (!EnsureImage(pod, c, step)) return false;
   auto config_error = [&](const absl::Status& s) {
     std::string msg(s.message());
@@ -174,8 +172,8 @@ SyncResult PodWorker::Terminate(const api::Pod& pod, PodView view, absl::Time no
       for (const ContainerInfo& inst : cv.instances) {
         if (!inst.running) continue;
         Event(pod, "Normal", "Killing", absl::StrCat("Stopping container ", name));
-        (void)deps_.runtime->KillContainer(inst.id, grace > absl::ZeroDuration() ? "SIGTERM"
-                                                                                 : "SIGKILL");
+        (void)deps_.runtime->KillContainer(inst.id,
+                                           grace > absl::ZeroDuration() ? "SIGTERM" : "SIGKILL");
       }
     }
     view = Observe(pod);

@@ -79,9 +79,9 @@ absl::Status SetUpSecret(const api::Pod& pod, const api::Volume& v, const std::s
                          const SecretGetter& secrets) {
   const api::SecretVolumeSource& src = v.secret();
   bool optional = src.has_optional() && src.optional();
-  absl::Status s = MakeDirs(dir, fs::perms::owner_all | fs::perms::group_read |
-                                     fs::perms::group_exec | fs::perms::others_read |
-                                     fs::perms::others_exec);
+  absl::Status s =
+      MakeDirs(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                        fs::perms::others_read | fs::perms::others_exec);
   if (!s.ok()) return s;
   absl::StatusOr<api::Secret> secret = secrets
                                            ? secrets(pod.metadata().namespace_(), src.secret_name())
@@ -101,13 +101,13 @@ absl::Status SetUpSecret(const api::Pod& pod, const api::Volume& v, const std::s
       std::string value;
       if (!SecretValue(*secret, item.key(), &value)) {
         if (optional) continue;
-        return absl::FailedPreconditionError(absl::StrCat("couldn't find key ", item.key(),
-                                                          " in Secret ", pod.metadata().namespace_(),
-                                                          "/", src.secret_name()));
+        return absl::FailedPreconditionError(
+            absl::StrCat("couldn't find key ", item.key(), " in Secret ",
+                         pod.metadata().namespace_(), "/", src.secret_name()));
       }
       if (!SafeRelative(item.path())) {
-        return absl::FailedPreconditionError(absl::StrCat("invalid secret item path \"",
-                                                          item.path(), "\""));
+        return absl::FailedPreconditionError(
+            absl::StrCat("invalid secret item path \"", item.path(), "\""));
       }
       files[item.path()] = {value, item.has_mode() ? item.mode() : default_mode};
     }
@@ -147,17 +147,18 @@ absl::Status SetUpHostPath(const api::HostPathVolumeSource& hp) {
     if (fs::exists(hp.path(), ec)) return absl::OkStatus();
     fs::create_directories(fs::path(hp.path()).parent_path(), ec);
     int fd = ::open(hp.path().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return absl::InternalError(absl::StrCat("create ", hp.path(), ": ", strerror(errno)));
+    if (fd < 0)
+      return absl::InternalError(absl::StrCat("create ", hp.path(), ": ", strerror(errno)));
     ::close(fd);
     return absl::OkStatus();
   }
   if (hp.type() == "Directory" && !fs::is_directory(hp.path(), ec)) {
-    return absl::FailedPreconditionError(absl::StrCat("hostPath type check failed: ", hp.path(),
-                                                      " is not a directory"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("hostPath type check failed: ", hp.path(), " is not a directory"));
   }
   if (hp.type() == "File" && !fs::is_regular_file(hp.path(), ec)) {
-    return absl::FailedPreconditionError(absl::StrCat("hostPath type check failed: ", hp.path(),
-                                                      " is not a file"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("hostPath type check failed: ", hp.path(), " is not a file"));
   }
   return absl::OkStatus();
 }
@@ -199,8 +200,8 @@ absl::StatusOr<VolumeMap> SetUpVolumes(const api::Pod& pod, const std::string& r
 absl::StatusOr<std::string> ResolveSubPath(const std::string& volume_dir,
                                            const std::string& sub_path) {
   if (!SafeRelative(sub_path)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "subPath \"", sub_path, "\" must be a relative path without '..'"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("subPath \"", sub_path, "\" must be a relative path without '..'"));
   }
   std::error_code ec;
   fs::path base = fs::canonical(volume_dir, ec);
@@ -240,9 +241,9 @@ absl::StatusOr<std::vector<std::string>> MountBinds(const api::Container& contai
   for (const api::VolumeMount& m : container.volume_mounts()) {
     auto it = volumes.find(m.name());
     if (it == volumes.end()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot find volume \"", m.name(), "\" to mount into container \"",
-                       container.name(), "\""));
+      return absl::FailedPreconditionError(absl::StrCat("cannot find volume \"", m.name(),
+                                                        "\" to mount into container \"",
+                                                        container.name(), "\""));
     }
     std::string src = it->second.host_path;
     if (!m.sub_path().empty()) {
