@@ -52,18 +52,20 @@ absl::optional<Json> ApiResourceList(const std::string& group, const std::string
   Json resources = Json::array();
   for (const ResourceInfo& r : AllResources()) {
     if (!Serves(r, group, version)) continue;
-    Json verbs = {"create", "delete", "deletecollection", "get", "list", "patch", "update",
-                  "watch"};
-    Json res = {{"name", r.name},         {"singularName", r.singular},
-                {"namespaced", r.namespaced}, {"kind", r.kind},
+    Json verbs = {"create", "delete", "deletecollection", "get",
+                  "list",   "patch",  "update",           "watch"};
+    Json res = {{"name", r.name},
+                {"singularName", r.singular},
+                {"namespaced", r.namespaced},
+                {"kind", r.kind},
                 {"verbs", verbs}};
     if (!r.short_names.empty()) res["shortNames"] = r.short_names;
     if (r.name == "pods" || r.name == "replicasets") res["categories"] = {"all"};
     resources.push_back(res);
     for (const std::string& sub : r.subresources) {
-      Json sverbs = sub == "binding"  ? Json{"create"}
-                    : sub == "log"    ? Json{"get"}
-                                      : Json{"get", "patch", "update"};
+      Json sverbs = sub == "binding" ? Json{"create"}
+                    : sub == "log"   ? Json{"get"}
+                                     : Json{"get", "patch", "update"};
       std::string kind = sub == "scale" ? "Scale" : sub == "binding" ? "Binding" : r.kind;
       resources.push_back({{"name", r.name + "/" + sub},
                            {"singularName", ""},
@@ -81,15 +83,9 @@ absl::optional<Json> ApiResourceList(const std::string& group, const std::string
 }
 
 Json VersionInfo() {
-  return {{"major", "1"},
-          {"minor", "32"},
-          {"gitVersion", kGitVersion},
-          {"gitCommit", "mk"},
-          {"gitTreeState", "clean"},
-          {"buildDate", "2026-11-28T00:00:00Z"},
-          {"goVersion", "c++17"},
-          {"compiler", "gcc"},
-          {"platform", "linux/amd64"}};
+  return {{"major", "1"},         {"minor", "32"},           {"gitVersion", kGitVersion},
+          {"gitCommit", "mk"},    {"gitTreeState", "clean"}, {"buildDate", "2026-11-28T00:00:00Z"},
+          {"goVersion", "c++17"}, {"compiler", "gcc"},       {"platform", "linux/amd64"}};
 }
 
 }  // namespace mk::apiserver

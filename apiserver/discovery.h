@@ -12,7 +12,7 @@ namespace mk::apiserver {
 inline constexpr char kGitVersion[] = "v1.32.0-mk";
 
 Json ApiVersions(const std::string& server_address);  // GET /api
-Json ApiGroupList();                                   // GET /apis
+Json ApiGroupList();                                  // GET /apis
 // GET /api/v1 or /apis/{group}/{version}; nullopt if not served.
 absl::optional<Json> ApiResourceList(const std::string& group, const std::string& version);
 Json VersionInfo();  // GET /version

@@ -27,8 +27,8 @@ grpc::Status ToGrpc(const absl::Status& s) {
 absl::StatusOr<const ResourceInfo*> Resource(const std::string& name) {
   const ResourceInfo* r = FindResource(name);
   if (r == nullptr || r->name != name) {
-    return absl::NotFoundError(absl::StrCat("the server doesn't have a resource type \"", name,
-                                            "\""));
+    return absl::NotFoundError(
+        absl::StrCat("the server doesn't have a resource type \"", name, "\""));
   }
   return r;
 }
@@ -51,8 +51,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
  public:
   Service(Registry* registry, Metrics* metrics) : registry_(registry), metrics_(metrics) {}
 
-  grpc::Status Get(grpc::ServerContext*, const api::GetRequest* req,
-                   api::Object* out) override {
+  grpc::Status Get(grpc::ServerContext*, const api::GetRequest* req, api::Object* out) override {
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     if (req->subresource() == "scale") {
@@ -65,8 +64,8 @@ class GrpcServer::Service final : public api::ApiServer::Service {
                     api::ObjectList* out) override {
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
-    absl::StatusOr<ObjectList> list = registry_->List(
-        **r, req->namespace_(), {req->label_selector(), req->field_selector()});
+    absl::StatusOr<ObjectList> list =
+        registry_->List(**r, req->namespace_(), {req->label_selector(), req->field_selector()});
     if (!list.ok()) return ToGrpc(list.status());
     out->set_resource_version(list->resource_version);
     for (const ObjectPtr& obj : list->items) out->add_items(obj->SerializeAsString());
@@ -93,15 +92,13 @@ class GrpcServer::Service final : public api::ApiServer::Service {
       if (!scale.metadata().resource_version().empty()) {
         j["metadata"] = {{"resourceVersion", scale.metadata().resource_version()}};
       }
-      return Reply(registry_->UpdateScale(**r, req->namespace_(), scale.metadata().name(), j),
-                   out);
+      return Reply(registry_->UpdateScale(**r, req->namespace_(), scale.metadata().name(), j), out);
     }
     auto obj = ParseObject(**r, req->data());
     if (!obj.ok()) return ToGrpc(obj.status());
     std::string name = Meta(**obj).name();
-    return Reply(registry_->Update(**r, req->namespace_(), name, req->subresource(),
-                                   std::move(*obj)),
-                 out);
+    return Reply(
+        registry_->Update(**r, req->namespace_(), name, req->subresource(), std::move(*obj)), out);
   }
 
   grpc::Status Patch(grpc::ServerContext*, const api::PatchRequest* req,
@@ -111,9 +108,9 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     absl::StatusOr<Json> patch = ParseJsonBody(req->patch());
     if (!patch.ok()) return ToGrpc(BadRequestError(patch.status().message()));
     if (req->subresource() == "scale") {
-      return Reply(registry_->PatchScale(**r, req->namespace_(), req->name(),
-                                         req->patch_type(), *patch),
-                   out);
+      return Reply(
+          registry_->PatchScale(**r, req->namespace_(), req->name(), req->patch_type(), *patch),
+          out);
     }
     return Reply(registry_->Patch(**r, req->namespace_(), req->name(), req->subresource(),
                                   req->patch_type(), *patch),
@@ -134,8 +131,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return Reply(registry_->Delete(**r, req->namespace_(), req->name(), opts), out);
   }
 
-  grpc::Status Bind(grpc::ServerContext*, const api::BindRequest* req,
-                    api::Object* out) override {
+  grpc::Status Bind(grpc::ServerContext*, const api::BindRequest* req, api::Object* out) override {
     return Reply(registry_->Bind(req->namespace_(), req->name(), req->node_name()), out);
   }
 

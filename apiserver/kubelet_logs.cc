@@ -27,17 +27,16 @@ absl::Status KubeletLogs::StreamLogs(const std::string& ns, const std::string& p
     if (pod.spec().containers_size() != 1) {
       std::string names;
       for (const auto& c : pod.spec().containers()) absl::StrAppend(&names, " ", c.name());
-      return BadRequestError(absl::StrCat("a container name must be specified for pod ",
-                                          pod_name, ", choose one of: [", names.substr(1),
-                                          "]"));
+      return BadRequestError(absl::StrCat("a container name must be specified for pod ", pod_name,
+                                          ", choose one of: [", names.substr(1), "]"));
     }
     container = pod.spec().containers(0).name();
   }
   if (pod.spec().node_name().empty()) {
     return BadRequestError(absl::StrCat("pod ", pod_name, " is not scheduled to a node yet"));
   }
-  absl::StatusOr<ObjectPtr> nobj = registry_->Get(*FindResource("nodes"), "",
-                                                  pod.spec().node_name());
+  absl::StatusOr<ObjectPtr> nobj =
+      registry_->Get(*FindResource("nodes"), "", pod.spec().node_name());
   if (!nobj.ok()) return nobj.status();
   const auto& node = static_cast<const api::Node&>(**nobj);
   std::string host = "127.0.0.1";
@@ -46,8 +45,7 @@ absl::Status KubeletLogs::StreamLogs(const std::string& ns, const std::string& p
   }
   int port = node.status().daemon_endpoints().kubelet_endpoint().port();
   if (port == 0) return absl::UnavailableError("the node's kubelet publishes no endpoint");
-  std::string path = absl::StrCat("/containerLogs/", ns, "/", pod_name, "/", container, "?",
-                                  query);
+  std::string path = absl::StrCat("/containerLogs/", ns, "/", pod_name, "/", container, "?", query);
   httplib::Client client(host, port);
   client.set_read_timeout(24 * 3600, 0);
   std::string error_body;

@@ -14,8 +14,7 @@ namespace mk::apiserver {
 class KubeletLogs : public LogSource {
  public:
   explicit KubeletLogs(Registry* registry) : registry_(registry) {}
-  absl::Status StreamLogs(const std::string& ns, const std::string& pod,
-                          const std::string& query,
+  absl::Status StreamLogs(const std::string& ns, const std::string& pod, const std::string& query,
                           const std::function<bool(const std::string&)>& write) override;
 
  private:

@@ -32,7 +32,8 @@ void PutU64(std::string* out, uint64_t v) {
 bool GetU64(absl::string_view* in, uint64_t* v) {
   if (in->size() < 8) return false;
   *v = 0;
-  for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    *v |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
   in->remove_prefix(8);
   return true;
 }
@@ -105,9 +106,7 @@ class KvStore::Watcher : public StoreWatch {
 
   Result Next(absl::Duration timeout, StoreEvent* event) override {
     absl::MutexLock l(&mu_);
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !queue_.empty() || closed_;
-    };
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || closed_; };
     mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
     if (!queue_.empty()) {
       *event = std::move(queue_.front());
@@ -150,8 +149,10 @@ absl::Status KvStore::Load() {
   if (!db_) return absl::OkStatus();
   std::string v;
   int64_t rev = 0, compact = 0;
-  if (db_->Get(rocksdb::ReadOptions(), kRevisionKey, &v).ok()) rev = std::strtoll(v.c_str(), nullptr, 10);
-  if (db_->Get(rocksdb::ReadOptions(), kCompactKey, &v).ok()) compact = std::strtoll(v.c_str(), nullptr, 10);
+  if (db_->Get(rocksdb::ReadOptions(), kRevisionKey, &v).ok())
+    rev = std::strtoll(v.c_str(), nullptr, 10);
+  if (db_->Get(rocksdb::ReadOptions(), kCompactKey, &v).ok())
+    compact = std::strtoll(v.c_str(), nullptr, 10);
   absl::MutexLock wl(&mu_);
   absl::MutexLock cl(&cmu_);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
@@ -185,7 +186,9 @@ absl::Status KvStore::Load() {
   return absl::OkStatus();
 }
 
-void KvStore::StartCommitter() { committer_ = std::thread([this] { CommitLoop(); }); }
+void KvStore::StartCommitter() {
+  committer_ = std::thread([this] { CommitLoop(); });
+}
 
 absl::StatusOr<KeyValue> KvStore::Get(absl::string_view key) {
   absl::MutexLock l(&cmu_);
@@ -275,9 +278,8 @@ void KvStore::CommitLoop() {
     std::vector<std::shared_ptr<Pending>> batch;
     {
       absl::MutexLock l(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !queue_.empty() || stopping_;
-      };
+      auto ready = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty() && stopping_) return;
       batch.swap(queue_);
@@ -356,9 +358,9 @@ absl::StatusOr<std::unique_ptr<StoreWatch>> KvStore::Watch(absl::string_view pre
                                                            int64_t after_revision) {
   absl::MutexLock l(&cmu_);
   if (after_revision < compacted_revision_) {
-    return absl::OutOfRangeError(absl::StrCat("revision ", after_revision,
-                                              " has been compacted (oldest kept: ",
-                                              compacted_revision_ + 1, ")"));
+    return absl::OutOfRangeError(
+        absl::StrCat("revision ", after_revision,
+                     " has been compacted (oldest kept: ", compacted_revision_ + 1, ")"));
   }
   auto w = std::make_shared<Watcher>(std::string(prefix), options_.max_watcher_backlog, this);
   for (const StoreEvent& ev : history_) {

@@ -35,7 +35,7 @@ class DB;
 namespace mk::apiserver {
 
 struct KvStoreOptions {
-  size_t max_history_events = 100000;  // events kept for watch replay (older → 410)
+  size_t max_history_events = 100000;   // events kept for watch replay (older → 410)
   size_t max_watcher_backlog = 100000;  // a watcher further behind is closed
 };
 
@@ -75,11 +75,10 @@ class KvStore : public Store {
     std::string value;
   };
 
-  absl::StatusOr<int64_t> Write(StoreEvent::Type type, absl::string_view key,
-                                std::string value, int64_t expected);
+  absl::StatusOr<int64_t> Write(StoreEvent::Type type, absl::string_view key, std::string value,
+                                int64_t expected);
   void CommitLoop();
-  absl::Status Persist(const std::vector<std::shared_ptr<Pending>>& batch,
-                       int64_t compact_to);
+  absl::Status Persist(const std::vector<std::shared_ptr<Pending>>& batch, int64_t compact_to);
   void Publish(const std::vector<std::shared_ptr<Pending>>& batch, int64_t* compact_to);
 
   std::unique_ptr<rocksdb::DB> db_;
@@ -98,7 +97,7 @@ class KvStore : public Store {
   int64_t committed_revision_ ABSL_GUARDED_BY(cmu_) = 0;
   std::deque<StoreEvent> history_ ABSL_GUARDED_BY(cmu_);
   int64_t compacted_revision_ ABSL_GUARDED_BY(cmu_) = 0;  // history holds revisions > this
-  int64_t persisted_compaction_ = 0;                        // committer thread only
+  int64_t persisted_compaction_ = 0;                      // committer thread only
   std::list<std::weak_ptr<Watcher>> watchers_ ABSL_GUARDED_BY(cmu_);
 
   std::thread committer_;

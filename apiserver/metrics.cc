@@ -37,9 +37,8 @@ std::string Metrics::Render(Store* store) {
     out += "# HELP apiserver_request_total Requests by verb, resource and HTTP code.\n";
     out += "# TYPE apiserver_request_total counter\n";
     for (const auto& [k, v] : requests_) {
-      absl::StrAppend(&out, "apiserver_request_total{verb=\"", std::get<0>(k),
-                      "\",resource=\"", std::get<1>(k), "\",code=\"", std::get<2>(k), "\"} ",
-                      v, "\n");
+      absl::StrAppend(&out, "apiserver_request_total{verb=\"", std::get<0>(k), "\",resource=\"",
+                      std::get<1>(k), "\",code=\"", std::get<2>(k), "\"} ", v, "\n");
     }
     out += "# HELP apiserver_request_duration_seconds Request latency.\n";
     out += "# TYPE apiserver_request_duration_seconds histogram\n";
@@ -49,12 +48,12 @@ std::string Metrics::Render(Store* store) {
         absl::StrAppend(&out, "apiserver_request_duration_seconds_bucket{", labels, ",le=\"",
                         kBuckets[i], "\"} ", h.counts[i], "\n");
       }
-      absl::StrAppend(&out, "apiserver_request_duration_seconds_bucket{", labels,
-                      ",le=\"+Inf\"} ", h.count, "\n");
+      absl::StrAppend(&out, "apiserver_request_duration_seconds_bucket{", labels, ",le=\"+Inf\"} ",
+                      h.count, "\n");
       absl::StrAppend(&out, "apiserver_request_duration_seconds_sum{", labels, "} ",
                       absl::StrFormat("%.6f", h.sum), "\n");
-      absl::StrAppend(&out, "apiserver_request_duration_seconds_count{", labels, "} ",
-                      h.count, "\n");
+      absl::StrAppend(&out, "apiserver_request_duration_seconds_count{", labels, "} ", h.count,
+                      "\n");
     }
     out += "# HELP apiserver_registered_watchers Open watches by resource.\n";
     out += "# TYPE apiserver_registered_watchers gauge\n";

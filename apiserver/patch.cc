@@ -58,9 +58,9 @@ bool IsSetList(const std::string& path) {
 
 absl::StatusOr<Json> Strategic(const Json& original, const Json& patch, const std::string& path);
 
-absl::StatusOr<Json> MergeList(const Json& original, const Json& patch,
-                               const std::string& path) {
-  if (!patch.is_array()) return BadRequestError(absl::StrCat(path, ": expected a list in the patch"));
+absl::StatusOr<Json> MergeList(const Json& original, const Json& patch, const std::string& path) {
+  if (!patch.is_array())
+    return BadRequestError(absl::StrCat(path, ": expected a list in the patch"));
   if (IsSetList(path) && original.is_array()) {
     Json out = original;
     for (const Json& v : patch) {
@@ -91,8 +91,8 @@ absl::StatusOr<Json> MergeList(const Json& original, const Json& patch,
   Json out = original;
   for (const Json& el : patch) {
     if (!el.is_object() || !el.contains(key)) {
-      return BadRequestError(absl::StrCat(path, ": map in the list does not contain the merge key \"",
-                                          key, "\""));
+      return BadRequestError(
+          absl::StrCat(path, ": map in the list does not contain the merge key \"", key, "\""));
     }
     const Json& kv = el[key];
     bool del = el.value("$patch", "") == "delete";
@@ -168,8 +168,7 @@ absl::StatusOr<Json> Strategic(const Json& original, const Json& patch, const st
         out[k] = std::move(*merged);
       }
     } else if (v.is_array()) {
-      absl::StatusOr<Json> merged =
-          MergeList(out.contains(k) ? out[k] : Json::array(), v, sub);
+      absl::StatusOr<Json> merged = MergeList(out.contains(k) ? out[k] : Json::array(), v, sub);
       if (!merged.ok()) return merged.status();
       out[k] = std::move(*merged);
     } else if (v.is_object()) {
@@ -219,7 +218,8 @@ absl::StatusOr<Json> ApplyPatch(const Json& original, const Json& patch, PatchTy
       }
     }
     case PatchType::kStrategic: {
-      if (!patch.is_object()) return BadRequestError("a strategic merge patch must be a JSON object");
+      if (!patch.is_object())
+        return BadRequestError("a strategic merge patch must be a JSON object");
       return Strategic(original, patch, "");
     }
   }

@@ -2,7 +2,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "apiserver/patch.h"
 #include "apiserver/registry_internal.h"
 #include "common/api_error.h"
@@ -11,6 +10,7 @@
 #include "common/names.h"
 #include "common/object.h"
 #include "common/validation.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace mk::apiserver {
 
@@ -79,8 +79,8 @@ absl::StatusOr<ObjectPtr> Registry::Get(const ResourceInfo& r, const std::string
 
 absl::StatusOr<ObjectList> Registry::List(const ResourceInfo& r, const std::string& ns,
                                           const ListOptions& opts) {
-  absl::StatusOr<ObjectFilter> filter = ObjectFilter::Make(r, opts.label_selector,
-                                                           opts.field_selector);
+  absl::StatusOr<ObjectFilter> filter =
+      ObjectFilter::Make(r, opts.label_selector, opts.field_selector);
   if (!filter.ok()) return filter.status();
   ObjectList out;
   std::vector<KeyValue> kvs = store_->List(Prefix(r, ns), &out.resource_version);
@@ -131,8 +131,7 @@ absl::StatusOr<ObjectPtr> Registry::CreateOnce(const ResourceInfo& r, const std:
   if (absl::Status s = Admit(r, ns, obj.get()); !s.ok()) return s;
   std::vector<FieldError> errs = Validate(*obj);
   if (!errs.empty()) return InvalidError(r.kind, meta->name(), errs);
-  absl::StatusOr<int64_t> rev = store_->Create(Key(r, ns, meta->name()),
-                                               obj->SerializeAsString());
+  absl::StatusOr<int64_t> rev = store_->Create(Key(r, ns, meta->name()), obj->SerializeAsString());
   if (!rev.ok()) {
     if (absl::IsAlreadyExists(rev.status())) return AlreadyExistsError(r.name, meta->name());
     return rev.status();
@@ -197,8 +196,7 @@ absl::StatusOr<ObjectPtr> Registry::StoreUpdate(const ResourceInfo& r, const std
   if (!errs.empty()) return InvalidError(r.kind, name, errs);
 
   // Deletion completes when the last finalizer goes.
-  if (!meta->deletion_timestamp().empty() && meta->finalizers_size() == 0 &&
-      r.name != "pods") {
+  if (!meta->deletion_timestamp().empty() && meta->finalizers_size() == 0 && r.name != "pods") {
     absl::StatusOr<int64_t> rev = store_->Delete(Key(r, ns, name), expected_revision);
     if (!rev.ok()) {
       if (absl::IsAborted(rev.status())) {
@@ -221,8 +219,8 @@ absl::StatusOr<ObjectPtr> Registry::StoreUpdate(const ResourceInfo& r, const std
 }
 
 absl::StatusOr<ObjectPtr> Registry::Update(const ResourceInfo& r, const std::string& ns,
-                                           const std::string& name,
-                                           const std::string& subresource, ObjectPtr obj) {
+                                           const std::string& name, const std::string& subresource,
+                                           ObjectPtr obj) {
   const api::ObjectMeta& in_meta = Meta(*obj);
   if (!in_meta.name().empty() && in_meta.name() != name) {
     return BadRequestError("the name of the object does not match the name on the URL");
@@ -276,8 +274,7 @@ absl::StatusOr<ObjectPtr> Registry::GuaranteedUpdate(
 }
 
 absl::StatusOr<ObjectPtr> Registry::Patch(const ResourceInfo& r, const std::string& ns,
-                                          const std::string& name,
-                                          const std::string& subresource,
+                                          const std::string& name, const std::string& subresource,
                                           const std::string& content_type, const Json& patch) {
   absl::StatusOr<PatchType> type = ParsePatchType(content_type);
   if (!type.ok()) return type.status();
@@ -320,8 +317,7 @@ absl::StatusOr<ObjectPtr> Registry::DeleteNow(const ResourceInfo& r, const std::
 }
 
 absl::StatusOr<ObjectPtr> Registry::Delete(const ResourceInfo& r, const std::string& ns_in,
-                                           const std::string& name,
-                                           const DeleteOptions& opts) {
+                                           const std::string& name, const DeleteOptions& opts) {
   const std::string ns = r.namespaced ? ns_in : "";
   for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
     absl::StatusOr<KeyValue> kv = store_->Get(Key(r, ns, name));
@@ -333,10 +329,10 @@ absl::StatusOr<ObjectPtr> Registry::Delete(const ResourceInfo& r, const std::str
     if (!current.ok()) return current.status();
     const api::ObjectMeta& meta = Meta(**current);
     if (opts.precondition_uid && *opts.precondition_uid != meta.uid()) {
-      return ConflictError(r.name, name,
-                           absl::StrCat("Precondition failed: UID in precondition: ",
-                                        *opts.precondition_uid, ", UID in object meta: ",
-                                        meta.uid()));
+      return ConflictError(
+          r.name, name,
+          absl::StrCat("Precondition failed: UID in precondition: ", *opts.precondition_uid,
+                       ", UID in object meta: ", meta.uid()));
     }
     if (opts.precondition_resource_version &&
         *opts.precondition_resource_version != meta.resource_version()) {
@@ -353,8 +349,8 @@ absl::StatusOr<ObjectPtr> Registry::Delete(const ResourceInfo& r, const std::str
     } else if (plan->updated == nullptr) {
       return current;  // already terminating; nothing changes
     } else {
-      absl::StatusOr<int64_t> rev = store_->Update(
-          Key(r, ns, name), plan->updated->SerializeAsString(), kv->mod_revision);
+      absl::StatusOr<int64_t> rev =
+          store_->Update(Key(r, ns, name), plan->updated->SerializeAsString(), kv->mod_revision);
       if (rev.ok()) {
         MutableMeta(plan->updated.get())->set_resource_version(absl::StrCat(*rev));
         out = std::move(plan->updated);
@@ -379,14 +375,13 @@ absl::Status Registry::OrphanDependents(const std::string& ns, const std::string
       bool owned = false;
       for (const auto& ref : Meta(**obj).owner_references()) owned |= ref.uid() == owner_uid;
       if (!owned) continue;
-      absl::StatusOr<ObjectPtr> s =
-          GuaranteedUpdate(*r, ns, Meta(**obj).name(), [&](Message* m) {
-            auto* refs = MutableMeta(m)->mutable_owner_references();
-            for (int i = refs->size() - 1; i >= 0; --i) {
-              if (refs->Get(i).uid() == owner_uid) refs->DeleteSubrange(i, 1);
-            }
-            return absl::OkStatus();
-          });
+      absl::StatusOr<ObjectPtr> s = GuaranteedUpdate(*r, ns, Meta(**obj).name(), [&](Message* m) {
+        auto* refs = MutableMeta(m)->mutable_owner_references();
+        for (int i = refs->size() - 1; i >= 0; --i) {
+          if (refs->Get(i).uid() == owner_uid) refs->DeleteSubrange(i, 1);
+        }
+        return absl::OkStatus();
+      });
       if (!s.ok() && !absl::IsNotFound(s.status())) return s.status();
     }
   }
@@ -444,8 +439,7 @@ absl::StatusOr<ObjectPtr> Registry::UpdateScale(const ResourceInfo& r, const std
 
 absl::StatusOr<ObjectPtr> Registry::PatchScale(const ResourceInfo& r, const std::string& ns,
                                                const std::string& name,
-                                               const std::string& content_type,
-                                               const Json& patch) {
+                                               const std::string& content_type, const Json& patch) {
   absl::StatusOr<PatchType> type = ParsePatchType(content_type);
   if (!type.ok()) return type.status();
   absl::StatusOr<ObjectPtr> current = GetScale(r, ns, name);

@@ -99,11 +99,10 @@ class Registry {
   absl::StatusOr<ObjectPtr> UpdateScale(const ResourceInfo& r, const std::string& ns,
                                         const std::string& name, const Json& scale);
   absl::StatusOr<ObjectPtr> PatchScale(const ResourceInfo& r, const std::string& ns,
-                                       const std::string& name,
-                                       const std::string& content_type, const Json& patch);
+                                       const std::string& name, const std::string& content_type,
+                                       const Json& patch);
 
-  absl::StatusOr<std::unique_ptr<RegistryWatch>> Watch(const ResourceInfo& r,
-                                                       const std::string& ns,
+  absl::StatusOr<std::unique_ptr<RegistryWatch>> Watch(const ResourceInfo& r, const std::string& ns,
                                                        const WatchOptions& opts);
 
   Store* store() { return store_; }
@@ -123,13 +122,12 @@ class Registry {
       const std::function<absl::Status(google::protobuf::Message*)>& mutate);
   absl::StatusOr<ObjectPtr> StoreUpdate(const ResourceInfo& r, const std::string& ns,
                                         const std::string& name,
-                                        const google::protobuf::Message& old_obj,
-                                        ObjectPtr new_obj, int64_t expected_revision);
+                                        const google::protobuf::Message& old_obj, ObjectPtr new_obj,
+                                        int64_t expected_revision);
   absl::StatusOr<ObjectPtr> DeleteNow(const ResourceInfo& r, const std::string& ns,
                                       const std::string& name, const KeyValue& kv);
   absl::Status OrphanDependents(const std::string& ns, const std::string& owner_uid);
-  absl::Status Admit(const ResourceInfo& r, const std::string& ns,
-                     google::protobuf::Message* obj);
+  absl::Status Admit(const ResourceInfo& r, const std::string& ns, google::protobuf::Message* obj);
 
   Store* store_;
   NowFn now_;

@@ -81,8 +81,7 @@ absl::StatusOr<DeletePlan> PlanDelete(const ResourceInfo& r, const Message& curr
   DeletePlan plan;
   const api::ObjectMeta& meta = Meta(current);
   std::string policy = opts.propagation_policy;
-  if (!policy.empty() && policy != "Orphan" && policy != "Background" &&
-      policy != "Foreground") {
+  if (!policy.empty() && policy != "Orphan" && policy != "Background" && policy != "Foreground") {
     return InvalidError("DeleteOptions", "",
                         {{"propagationPolicy", "FieldValueNotSupported",
                           absl::StrCat("Unsupported value: \"", policy,
@@ -101,11 +100,10 @@ absl::StatusOr<DeletePlan> PlanDelete(const ResourceInfo& r, const Message& curr
 
   if (r.name == "pods") {
     const auto& pod = static_cast<const api::Pod&>(current);
-    int64_t grace = opts.grace_period_seconds
-                        ? *opts.grace_period_seconds
-                        : (pod.spec().has_termination_grace_period_seconds()
-                               ? pod.spec().termination_grace_period_seconds()
-                               : 30);
+    int64_t grace = opts.grace_period_seconds ? *opts.grace_period_seconds
+                                              : (pod.spec().has_termination_grace_period_seconds()
+                                                     ? pod.spec().termination_grace_period_seconds()
+                                                     : 30);
     bool unbound = pod.spec().node_name().empty();
     if ((unbound || grace == 0) && meta.finalizers_size() == 0) {
       plan.delete_now = true;
@@ -130,8 +128,7 @@ absl::StatusOr<DeletePlan> PlanDelete(const ResourceInfo& r, const Message& curr
     plan.delete_now = true;
     return plan;
   }
-  if (!meta.deletion_timestamp().empty() &&
-      m->finalizers_size() == meta.finalizers_size()) {
+  if (!meta.deletion_timestamp().empty() && m->finalizers_size() == meta.finalizers_size()) {
     return plan;
   }
   if (meta.deletion_timestamp().empty()) {

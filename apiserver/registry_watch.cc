@@ -9,8 +9,7 @@ namespace mk::apiserver {
 
 using google::protobuf::Message;
 
-absl::StatusOr<ObjectFilter> ObjectFilter::Make(const ResourceInfo& r,
-                                                const std::string& labels,
+absl::StatusOr<ObjectFilter> ObjectFilter::Make(const ResourceInfo& r, const std::string& labels,
                                                 const std::string& fields) {
   ObjectFilter f;
   absl::StatusOr<LabelSelector> ls = LabelSelector::Parse(labels);
@@ -88,10 +87,10 @@ class WatchImpl : public RegistryWatch {
   // that starts matching is ADDED, one that stops matching is DELETED.
   bool Convert(const StoreEvent& ev, WatchEvent* out) {
     ObjectPtr cur = ev.type == StoreEvent::kDeleted ? nullptr : DecodeAt(ev.value, ev.revision);
-    ObjectPtr old = ev.type == StoreEvent::kCreated
-                        ? nullptr
-                        : DecodeAt(ev.type == StoreEvent::kDeleted ? ev.value : ev.prev_value,
-                                   ev.revision);
+    ObjectPtr old =
+        ev.type == StoreEvent::kCreated
+            ? nullptr
+            : DecodeAt(ev.type == StoreEvent::kDeleted ? ev.value : ev.prev_value, ev.revision);
     bool cur_ok = cur && filter_.Matches(*cur);
     bool old_ok = old && filter_.Matches(*old);
     out->revision = ev.revision;
@@ -140,8 +139,8 @@ absl::StatusOr<std::unique_ptr<RegistryWatch>> Registry::Watch(const ResourceInf
   absl::StatusOr<std::unique_ptr<StoreWatch>> w = store_->Watch(Prefix(r, ns), from);
   if (!w.ok()) {
     if (absl::IsOutOfRange(w.status())) {
-      return GoneError(absl::StrCat("too old resource version: ", from, " (",
-                                    store_->CompactedRevision(), ")"));
+      return GoneError(
+          absl::StrCat("too old resource version: ", from, " (", store_->CompactedRevision(), ")"));
     }
     return w.status();
   }

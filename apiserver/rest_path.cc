@@ -14,8 +14,7 @@ absl::Status NoSuchPath(absl::string_view path) {
       absl::StrCat("the server could not find the requested resource (", path, ")"));
 }
 
-bool VersionServed(const ResourceInfo& r, const std::string& group,
-                   const std::string& version) {
+bool VersionServed(const ResourceInfo& r, const std::string& group, const std::string& version) {
   if (r.group != group) return false;
   if (r.version == version) return true;
   // HorizontalPodAutoscalers are stored once and served at the versions kubectl asks for.

@@ -58,16 +58,16 @@ absl::StatusOr<ObjectPtr> DecodeBody(const httplib::Request& req, const Resource
   if (!j->is_object()) return BadRequestError("the request body must be a JSON object");
   std::string kind = j->value("kind", "");
   if (!kind.empty() && kind != r.kind) {
-    return BadRequestError(absl::StrCat("the body of the request was of kind ", kind,
-                                        ", expected ", r.kind));
+    return BadRequestError(
+        absl::StrCat("the body of the request was of kind ", kind, ", expected ", r.kind));
   }
   ObjectPtr obj = r.New();
   std::vector<FieldError> errs;
   DecodeJsonInto(*j, obj.get(), "", &errs);
   if (!errs.empty()) {
-    std::string msg = absl::StrCat(r.kind, " in version \"", r.version,
-                                   "\" cannot be handled as a ", r.kind,
-                                   ": strict decoding error: ");
+    std::string msg =
+        absl::StrCat(r.kind, " in version \"", r.version, "\" cannot be handled as a ", r.kind,
+                     ": strict decoding error: ");
     for (size_t i = 0; i < errs.size(); ++i) {
       absl::StrAppend(&msg, i ? ", " : "", errs[i].field, ": ", errs[i].message);
     }
@@ -129,9 +129,7 @@ absl::Status RestServer::Start() {
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(30, 0);
   server_->set_keep_alive_max_count(1000);
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    Handle(req, res);
-  };
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
   server_->Put(".*", handler);
@@ -228,8 +226,8 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
       return;
     }
     verb = "LIST";
-    absl::StatusOr<ObjectList> list = registry_->List(
-        r, ns, {Param(req, "labelSelector"), Param(req, "fieldSelector")});
+    absl::StatusOr<ObjectList> list =
+        registry_->List(r, ns, {Param(req, "labelSelector"), Param(req, "fieldSelector")});
     if (!list.ok()) {
       WriteError(res, list.status());
     } else if (want_table) {
@@ -336,8 +334,8 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
   metrics_->ObserveRequest(verb, resource, res.status, absl::Now() - start);
 }
 
-void RestServer::Watch(const httplib::Request& req, httplib::Response& res,
-                       const ResourceInfo& r, const std::string& ns, std::string* verb) {
+void RestServer::Watch(const httplib::Request& req, httplib::Response& res, const ResourceInfo& r,
+                       const std::string& ns, std::string* verb) {
   WatchOptions opts;
   opts.label_selector = Param(req, "labelSelector");
   opts.field_selector = Param(req, "fieldSelector");

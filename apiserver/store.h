@@ -68,8 +68,7 @@ class Store {
   virtual absl::StatusOr<int64_t> Update(absl::string_view key, std::string value,
                                          int64_t expected_mod_revision) = 0;
   // Delete: same preconditions as Update. Returns the revision of the delete.
-  virtual absl::StatusOr<int64_t> Delete(absl::string_view key,
-                                         int64_t expected_mod_revision) = 0;
+  virtual absl::StatusOr<int64_t> Delete(absl::string_view key, int64_t expected_mod_revision) = 0;
 
   // Every event under `prefix` with revision > `after_revision`. OutOfRange if
   // `after_revision` is older than the kept history (the caller answers 410 Gone).

@@ -129,8 +129,8 @@ int main(int argc, char** argv) {
   }
   std::string bin = std::filesystem::path(argv[0]).parent_path() / "mk-apiserver";
   std::filesystem::create_directories(args.dir);
-  std::printf("mk apiserver benchmark (dir %s, %.0f s per phase, %d clients)\n\n",
-              args.dir.c_str(), args.seconds, args.clients);
+  std::printf("mk apiserver benchmark (dir %s, %.0f s per phase, %d clients)\n\n", args.dir.c_str(),
+              args.seconds, args.clients);
 
   double raw1 = RawRocksDb(args.dir + "/raw", 1, args.seconds);
   double raw64 = RawRocksDb(args.dir + "/raw", args.clients, args.seconds);
@@ -143,8 +143,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "could not start %s\n", bin.c_str());
     return 1;
   }
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", srv.grpc),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", srv.grpc), grpc::InsecureChannelCredentials());
   auto stub = mk::api::ApiServer::NewStub(channel);
 
   double grpc_rate = RunFor(args.clients, args.seconds, [&](int t, int64_t i) {
@@ -156,9 +156,10 @@ int main(int argc, char** argv) {
     grpc::ClientContext ctx;
     return stub->Create(&ctx, req, &out).ok();
   });
-  std::printf("durable creates/s over gRPC:          %8.0f   (%.2fx raw synced %d writers, "
-              "%.1fx raw 1 writer)\n",
-              grpc_rate, grpc_rate / raw64, args.clients, grpc_rate / raw1);
+  std::printf(
+      "durable creates/s over gRPC:          %8.0f   (%.2fx raw synced %d writers, "
+      "%.1fx raw 1 writer)\n",
+      grpc_rate, grpc_rate / raw64, args.clients, grpc_rate / raw1);
 
   std::vector<std::unique_ptr<httplib::Client>> http;
   for (int t = 0; t < args.clients; ++t) {
@@ -198,7 +199,8 @@ int main(int argc, char** argv) {
         mk::api::Pod pod;
         pod.ParseFromString(ev.object());
         auto it = pod.metadata().annotations().find("t");
-        if (it != pod.metadata().annotations().end()) mine.push_back((now - std::stod(it->second)) / 1000.0);
+        if (it != pod.metadata().annotations().end())
+          mine.push_back((now - std::stod(it->second)) / 1000.0);
       }
       std::lock_guard<std::mutex> l(lat_mu);
       latencies.insert(latencies.end(), mine.begin(), mine.end());
@@ -228,7 +230,8 @@ int main(int argc, char** argv) {
         mk::api::WriteRequest req;
         req.set_resource("pods");
         req.set_namespace_("watch");
-        req.set_data(PodBytes(absl::StrCat("w-", i), absl::StrCat(absl::ToUnixMicros(absl::Now()))));
+        req.set_data(
+            PodBytes(absl::StrCat("w-", i), absl::StrCat(absl::ToUnixMicros(absl::Now()))));
         mk::api::Object out;
         grpc::ClientContext ctx;
         stub->Create(&ctx, req, &out);
@@ -240,10 +243,11 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   for (auto& c : wctx) c->TryCancel();
   for (auto& t : watchers) t.join();
-  std::printf("watch latency, create sent -> event at %d watchers, %.0f writes/s: p50 %.2f ms, "
-              "p99 %.2f ms (%zu deliveries)\n",
-              kWatchers, write_rate, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
-              latencies.size());
+  std::printf(
+      "watch latency, create sent -> event at %d watchers, %.0f writes/s: p50 %.2f ms, "
+      "p99 %.2f ms (%zu deliveries)\n",
+      kWatchers, write_rate, Percentile(latencies, 0.5), Percentile(latencies, 0.99),
+      latencies.size());
 
   // LIST of 10,000 pods in one namespace.
   {

@@ -35,21 +35,18 @@ api::StatusDetails Details(absl::string_view resource, absl::string_view name) {
 
 absl::Status NotFoundError(absl::string_view resource, absl::string_view name) {
   return Make(absl::StatusCode::kNotFound, 404, "NotFound",
-              absl::StrCat(resource, " \"", name, "\" not found"),
-              Details(resource, name));
+              absl::StrCat(resource, " \"", name, "\" not found"), Details(resource, name));
 }
 
 absl::Status AlreadyExistsError(absl::string_view resource, absl::string_view name) {
   return Make(absl::StatusCode::kAlreadyExists, 409, "AlreadyExists",
-              absl::StrCat(resource, " \"", name, "\" already exists"),
-              Details(resource, name));
+              absl::StrCat(resource, " \"", name, "\" already exists"), Details(resource, name));
 }
 
 absl::Status ConflictError(absl::string_view resource, absl::string_view name,
                            absl::string_view why) {
   return Make(absl::StatusCode::kAborted, 409, "Conflict",
-              absl::StrCat("Operation cannot be fulfilled on ", resource, " \"", name,
-                           "\": ", why),
+              absl::StrCat("Operation cannot be fulfilled on ", resource, " \"", name, "\": ", why),
               Details(resource, name));
 }
 
@@ -110,18 +107,52 @@ api::Status ToApiStatus(const absl::Status& status) {
   int code = 500;
   std::string reason = "InternalError";
   switch (status.code()) {
-    case absl::StatusCode::kNotFound: code = 404; reason = "NotFound"; break;
-    case absl::StatusCode::kAlreadyExists: code = 409; reason = "AlreadyExists"; break;
-    case absl::StatusCode::kAborted: code = 409; reason = "Conflict"; break;
-    case absl::StatusCode::kInvalidArgument: code = 422; reason = "Invalid"; break;
-    case absl::StatusCode::kFailedPrecondition: code = 400; reason = "BadRequest"; break;
-    case absl::StatusCode::kOutOfRange: code = 410; reason = "Expired"; break;
-    case absl::StatusCode::kResourceExhausted: code = 429; reason = "TooManyRequests"; break;
-    case absl::StatusCode::kPermissionDenied: code = 403; reason = "Forbidden"; break;
-    case absl::StatusCode::kUnauthenticated: code = 401; reason = "Unauthorized"; break;
-    case absl::StatusCode::kDeadlineExceeded: code = 504; reason = "Timeout"; break;
-    case absl::StatusCode::kUnavailable: code = 503; reason = "ServiceUnavailable"; break;
-    default: break;
+    case absl::StatusCode::kNotFound:
+      code = 404;
+      reason = "NotFound";
+      break;
+    case absl::StatusCode::kAlreadyExists:
+      code = 409;
+      reason = "AlreadyExists";
+      break;
+    case absl::StatusCode::kAborted:
+      code = 409;
+      reason = "Conflict";
+      break;
+    case absl::StatusCode::kInvalidArgument:
+      code = 422;
+      reason = "Invalid";
+      break;
+    case absl::StatusCode::kFailedPrecondition:
+      code = 400;
+      reason = "BadRequest";
+      break;
+    case absl::StatusCode::kOutOfRange:
+      code = 410;
+      reason = "Expired";
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      code = 429;
+      reason = "TooManyRequests";
+      break;
+    case absl::StatusCode::kPermissionDenied:
+      code = 403;
+      reason = "Forbidden";
+      break;
+    case absl::StatusCode::kUnauthenticated:
+      code = 401;
+      reason = "Unauthorized";
+      break;
+    case absl::StatusCode::kDeadlineExceeded:
+      code = 504;
+      reason = "Timeout";
+      break;
+    case absl::StatusCode::kUnavailable:
+      code = 503;
+      reason = "ServiceUnavailable";
+      break;
+    default:
+      break;
   }
   s.set_code(code);
   s.set_reason(reason);
@@ -131,21 +162,45 @@ api::Status ToApiStatus(const absl::Status& status) {
 absl::Status FromApiStatus(const api::Status& s) {
   absl::StatusCode code = absl::StatusCode::kUnknown;
   switch (s.code()) {
-    case 400: code = absl::StatusCode::kFailedPrecondition; break;
-    case 401: code = absl::StatusCode::kUnauthenticated; break;
-    case 403: code = absl::StatusCode::kPermissionDenied; break;
-    case 404: code = absl::StatusCode::kNotFound; break;
-    case 405: case 415: code = absl::StatusCode::kUnimplemented; break;
+    case 400:
+      code = absl::StatusCode::kFailedPrecondition;
+      break;
+    case 401:
+      code = absl::StatusCode::kUnauthenticated;
+      break;
+    case 403:
+      code = absl::StatusCode::kPermissionDenied;
+      break;
+    case 404:
+      code = absl::StatusCode::kNotFound;
+      break;
+    case 405:
+    case 415:
+      code = absl::StatusCode::kUnimplemented;
+      break;
     case 409:
       code = s.reason() == "AlreadyExists" ? absl::StatusCode::kAlreadyExists
                                            : absl::StatusCode::kAborted;
       break;
-    case 410: code = absl::StatusCode::kOutOfRange; break;
-    case 413: case 429: code = absl::StatusCode::kResourceExhausted; break;
-    case 422: code = absl::StatusCode::kInvalidArgument; break;
-    case 503: code = absl::StatusCode::kUnavailable; break;
-    case 504: code = absl::StatusCode::kDeadlineExceeded; break;
-    default: code = absl::StatusCode::kInternal; break;
+    case 410:
+      code = absl::StatusCode::kOutOfRange;
+      break;
+    case 413:
+    case 429:
+      code = absl::StatusCode::kResourceExhausted;
+      break;
+    case 422:
+      code = absl::StatusCode::kInvalidArgument;
+      break;
+    case 503:
+      code = absl::StatusCode::kUnavailable;
+      break;
+    case 504:
+      code = absl::StatusCode::kDeadlineExceeded;
+      break;
+    default:
+      code = absl::StatusCode::kInternal;
+      break;
   }
   absl::Status st(code, s.message());
   st.SetPayload(kPayloadUrl, absl::Cord(s.SerializeAsString()));

@@ -6,10 +6,10 @@
 // `Status` object. One mapping from codes to HTTP and gRPC lives here.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "api.pb.h"
 
 namespace mk {
@@ -29,12 +29,12 @@ absl::Status ConflictError(absl::string_view resource, absl::string_view name,
 absl::Status InvalidError(absl::string_view kind, absl::string_view name,
                           const std::vector<FieldError>& causes);
 absl::Status BadRequestError(absl::string_view message);
-absl::Status GoneError(absl::string_view message);  // 410 Expired
-absl::Status TooLargeError(absl::string_view message);  // 413
+absl::Status GoneError(absl::string_view message);                  // 410 Expired
+absl::Status TooLargeError(absl::string_view message);              // 413
 absl::Status UnsupportedMediaTypeError(absl::string_view message);  // 415
-absl::Status MethodNotAllowedError(absl::string_view message);  // 405
-absl::Status ForbiddenError(absl::string_view message);  // 403
-absl::Status TimeoutError(absl::string_view message);  // 504
+absl::Status MethodNotAllowedError(absl::string_view message);      // 405
+absl::Status ForbiddenError(absl::string_view message);             // 403
+absl::Status TimeoutError(absl::string_view message);               // 504
 
 // The Kubernetes Status object for any absl::Status (non-ok). Statuses not made above map
 // by code (e.g. kInternal → 500 InternalError).

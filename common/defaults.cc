@@ -51,8 +51,7 @@ void DefaultPodSpec(api::PodSpec* s) {
   if (!s->has_termination_grace_period_seconds()) s->set_termination_grace_period_seconds(30);
   if (s->scheduler_name().empty()) s->set_scheduler_name("default-scheduler");
   if (s->service_account_name().empty()) {
-    s->set_service_account_name(s->service_account().empty() ? "default"
-                                                             : s->service_account());
+    s->set_service_account_name(s->service_account().empty() ? "default" : s->service_account());
   }
   if (s->service_account().empty()) s->set_service_account(s->service_account_name());
   if (!s->has_priority() && s->priority_class_name().empty()) s->set_priority(0);

@@ -27,15 +27,23 @@ std::string Join(absl::string_view path, absl::string_view name) {
 
 const char* TypeName(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::object: return "object";
-    case Json::value_t::array: return "array";
-    case Json::value_t::string: return "string";
-    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::object:
+      return "object";
+    case Json::value_t::array:
+      return "array";
+    case Json::value_t::string:
+      return "string";
+    case Json::value_t::boolean:
+      return "boolean";
     case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "integer";
-    case Json::value_t::number_float: return "number";
-    default: return "value";
+    case Json::value_t::number_unsigned:
+      return "integer";
+    case Json::value_t::number_float:
+      return "number";
+    default:
+      return "value";
   }
 }
 
@@ -93,8 +101,7 @@ void DecodeScalar(const Json& j, Message* msg, const FieldDescriptor* f, bool ad
       if (f->type() == FieldDescriptor::TYPE_BYTES) {
         std::string raw;
         if (!absl::Base64Unescape(s, &raw)) {
-          errors->push_back({std::string(path), "FieldValueInvalid",
-                             "illegal base64 data"});
+          errors->push_back({std::string(path), "FieldValueInvalid", "illegal base64 data"});
           return;
         }
         s = std::move(raw);
@@ -148,8 +155,7 @@ void DecodeMap(const Json& j, Message* msg, const FieldDescriptor* f, absl::stri
     Message* entry = r->AddMessage(msg, f);
     entry->GetReflection()->SetString(entry, f->message_type()->map_key(), key);
     if (value_field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-      DecodeMessage(value, entry->GetReflection()->MutableMessage(entry, value_field), sub,
-                    errors);
+      DecodeMessage(value, entry->GetReflection()->MutableMessage(entry, value_field), sub, errors);
     } else {
       DecodeScalar(value, entry, value_field, false, sub, errors);
     }
@@ -192,8 +198,7 @@ void DecodeMessage(const Json& j, Message* msg, absl::string_view path,
       std::string hint = SuggestName(key, names);
       errors->push_back({sub, "FieldValueInvalid",
                          hint.empty() ? "unknown field"
-                                      : absl::StrCat("unknown field (did you mean ", hint,
-                                                     "?)")});
+                                      : absl::StrCat("unknown field (did you mean ", hint, "?)")});
       continue;
     }
     if (value.is_null()) continue;  // null means unset, as in Kubernetes
@@ -228,8 +233,7 @@ Json EncodeMessage(const Message& msg);
 Json EncodeValue(const Message& msg, const FieldDescriptor* f, int index) {
   const Reflection* r = msg.GetReflection();
   if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-    return EncodeMessage(index >= 0 ? r->GetRepeatedMessage(msg, f, index)
-                                    : r->GetMessage(msg, f));
+    return EncodeMessage(index >= 0 ? r->GetRepeatedMessage(msg, f, index) : r->GetMessage(msg, f));
   }
   return EncodeScalar(msg, f, index);
 }
@@ -318,9 +322,8 @@ absl::Status DecodeJson(const Json& j, Message* msg) {
   std::vector<std::string> parts;
   for (const FieldError& e : errors) parts.push_back(absl::StrCat(e.field, ": ", e.message));
   std::string kind = msg->GetDescriptor()->name();
-  return BadRequestError(absl::StrCat(kind, " in version \"v1\" cannot be handled as a ",
-                                      kind, ": strict decoding error: ",
-                                      absl::StrJoin(parts, ", ")));
+  return BadRequestError(absl::StrCat(kind, " in version \"v1\" cannot be handled as a ", kind,
+                                      ": strict decoding error: ", absl::StrJoin(parts, ", ")));
 }
 
 Json EncodeJson(const Message& msg) { return EncodeMessage(msg); }

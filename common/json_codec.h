@@ -7,10 +7,10 @@
 // every problem with its full field path (`spec.containers[0].ports[0].containerPort`).
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "common/api_error.h"
 #include "common/json.h"
 #include "google/protobuf/message.h"

@@ -87,8 +87,8 @@ TEST(Manifest, AliasBombIsRefused) {
   std::string bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
   for (char c = 'b'; c <= 'j'; ++c) {
     std::string prev(1, c - 1);
-    bomb += std::string(1, c) + ": &" + c + " [*" + prev + ",*" + prev + ",*" + prev + ",*" +
-            prev + ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + "]\n";
+    bomb += std::string(1, c) + ": &" + c + " [*" + prev + ",*" + prev + ",*" + prev + ",*" + prev +
+            ",*" + prev + ",*" + prev + ",*" + prev + ",*" + prev + "]\n";
   }
   auto docs = ParseManifests(bomb);
   ASSERT_FALSE(docs.ok());

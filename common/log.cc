@@ -22,8 +22,7 @@ void SetLogComponent(const std::string& name) { Component() = name; }
 
 LogLine::LogLine(char level, const char* file, int line) {
   const char* base = std::strrchr(file, '/');
-  out_ << level
-       << absl::FormatTime("%m%d %H:%M:%E6S", absl::Now(), absl::UTCTimeZone()) << " "
+  out_ << level << absl::FormatTime("%m%d %H:%M:%E6S", absl::Now(), absl::UTCTimeZone()) << " "
        << Component() << " " << (base ? base + 1 : file) << ":" << line << "] ";
 }
 

@@ -43,8 +43,7 @@ int ScanDepth(absl::string_view text) {
 absl::Status CheckSize(absl::string_view text, const ManifestLimits& limits) {
   if (text.size() > limits.max_bytes) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("request body too large: ", text.size(), " bytes, limit ",
-                     limits.max_bytes));
+        absl::StrCat("request body too large: ", text.size(), " bytes, limit ", limits.max_bytes));
   }
   if (ScanDepth(text) > limits.max_depth) {
     return absl::InvalidArgumentError(
@@ -66,8 +65,8 @@ Json PlainScalar(const std::string& s) {
     long long v = std::strtoll(s.c_str() + 2, &end, s[1] == 'x' ? 16 : 8);
     if (end && *end == '\0') return static_cast<int64_t>(v);
   }
-  bool numeric = !s.empty() && (absl::ascii_isdigit(s[0]) || s[0] == '-' || s[0] == '.' ||
-                                s[0] == '+');
+  bool numeric =
+      !s.empty() && (absl::ascii_isdigit(s[0]) || s[0] == '-' || s[0] == '.' || s[0] == '+');
   double d;
   if (numeric && s.find_first_not_of("0123456789+-.eE") == std::string::npos &&
       absl::SimpleAtod(s, &d)) {
@@ -85,13 +84,12 @@ struct Converter {
   Json Convert(const YAML::Node& n, int depth) {
     if (!error.ok()) return nullptr;
     if (budget-- == 0) {
-      error = absl::InvalidArgumentError(
-          "document expands to too many nodes (YAML alias bomb?)");
+      error = absl::InvalidArgumentError("document expands to too many nodes (YAML alias bomb?)");
       return nullptr;
     }
     if (depth > max_depth) {
-      error = absl::InvalidArgumentError(
-          absl::StrCat("nesting deeper than ", max_depth, " levels"));
+      error =
+          absl::InvalidArgumentError(absl::StrCat("nesting deeper than ", max_depth, " levels"));
       return nullptr;
     }
     switch (n.Type()) {
@@ -116,8 +114,7 @@ struct Converter {
           std::string key = kv.first.Scalar();
           if (obj.contains(key)) {
             error = absl::InvalidArgumentError(
-                absl::StrCat("line ", kv.first.Mark().line + 1, ": duplicate key \"", key,
-                             "\""));
+                absl::StrCat("line ", kv.first.Mark().line + 1, ": duplicate key \"", key, "\""));
             return nullptr;
           }
           obj[key] = Convert(kv.second, depth + 1);
@@ -162,8 +159,8 @@ absl::StatusOr<std::vector<Json>> ParseManifests(absl::string_view text,
   try {
     nodes = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("error parsing YAML: line ", e.mark.line + 1,
-                                                   ": ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat("error parsing YAML: line ", e.mark.line + 1, ": ", e.msg));
   }
   Converter conv{limits.max_nodes, limits.max_depth, absl::OkStatus()};
   for (const YAML::Node& n : nodes) {

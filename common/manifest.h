@@ -6,10 +6,10 @@
 // ("billion laughs") during expansion.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/json.h"
 
 namespace mk {

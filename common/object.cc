@@ -1,8 +1,8 @@
 #include "common/object.h"
 
 #include "absl/random/random.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
 
 namespace mk {
@@ -31,8 +31,7 @@ std::string GetKind(const Message& obj) {
 }
 
 std::string GetApiVersion(const Message& obj) {
-  return obj.GetReflection()->GetString(obj,
-                                        obj.GetDescriptor()->FindFieldByName("api_version"));
+  return obj.GetReflection()->GetString(obj, obj.GetDescriptor()->FindFieldByName("api_version"));
 }
 
 std::string FormatTime(absl::Time t) {
@@ -59,8 +58,8 @@ std::string NewUid() {
   }
   hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff,
-                         hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
+                         lo >> 48, lo & 0xffffffffffffULL);
 }
 
 }  // namespace mk

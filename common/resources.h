@@ -6,19 +6,19 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace mk {
 
 struct ResourceInfo {
-  std::string name;           // plural, e.g. "replicasets"
-  std::string singular;       // "replicaset"
-  std::string kind;           // "ReplicaSet"
-  std::string group;          // "" for core, "apps", ...
-  std::string version;        // "v1"
+  std::string name;      // plural, e.g. "replicasets"
+  std::string singular;  // "replicaset"
+  std::string kind;      // "ReplicaSet"
+  std::string group;     // "" for core, "apps", ...
+  std::string version;   // "v1"
   bool namespaced = true;
   std::vector<std::string> short_names;
   std::vector<std::string> subresources;  // "status", "scale", "binding", "log"

@@ -40,16 +40,18 @@ bool ValidLabelKey(absl::string_view k, std::string* why) {
     absl::string_view prefix = k.substr(0, slash);
     name = k.substr(slash + 1);
     if (!ValidDnsSubdomain(prefix)) {
-      *why = "prefix part a lowercase RFC 1123 subdomain must consist of lower case "
-             "alphanumeric characters, '-' or '.', and must start and end with an "
-             "alphanumeric character";
+      *why =
+          "prefix part a lowercase RFC 1123 subdomain must consist of lower case "
+          "alphanumeric characters, '-' or '.', and must start and end with an "
+          "alphanumeric character";
       return false;
     }
   }
   if (name.empty() || !ValidLabelValue(name)) {
-    *why = "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
-           "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-           "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    *why =
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+        "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
+        "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
     if (name.size() > 63) *why = "name part must be no more than 63 characters";
     return false;
   }
@@ -88,7 +90,8 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
     }
     r.key = read_token();
     std::string why;
-    if (r.key.empty()) return SelectorError(absl::StrCat("found '", s.substr(i, 1), "', expected: identifier"));
+    if (r.key.empty())
+      return SelectorError(absl::StrCat("found '", s.substr(i, 1), "', expected: identifier"));
     if (!ValidLabelKey(r.key, &why)) {
       return SelectorError(absl::StrCat("invalid label key \"", r.key, "\": ", why));
     }
@@ -109,8 +112,8 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
     } else {
       std::string word = read_token();
       if (word != "in" && word != "notin") {
-        return SelectorError(absl::StrCat("found '", word,
-                                          "', expected: in, notin, =, ==, !=, gt, lt"));
+        return SelectorError(
+            absl::StrCat("found '", word, "', expected: in, notin, =, ==, !=, gt, lt"));
       }
       r.op = word;
       skip_ws();
@@ -119,7 +122,8 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
       while (true) {
         std::string v = read_token();
         skip_ws();
-        if (!ValidLabelValue(v)) return SelectorError(absl::StrCat("invalid label value: \"", v, "\""));
+        if (!ValidLabelValue(v))
+          return SelectorError(absl::StrCat("invalid label value: \"", v, "\""));
         if (!v.empty()) r.values.push_back(v);
         if (i < s.size() && s[i] == ',') {
           ++i;
@@ -131,16 +135,20 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
         }
         return SelectorError("expected ',' or ')'");
       }
-      if (r.values.empty()) return SelectorError("for 'in', 'notin' operators, values set can't be empty");
+      if (r.values.empty())
+        return SelectorError("for 'in', 'notin' operators, values set can't be empty");
     }
     if (r.op == "=" || r.op == "!=") {
       std::string v = read_token();
-      if (!ValidLabelValue(v)) return SelectorError(absl::StrCat("invalid label value: \"", v, "\""));
+      if (!ValidLabelValue(v))
+        return SelectorError(absl::StrCat("invalid label value: \"", v, "\""));
       r.values.push_back(v);
     }
     skip_ws();
     if (i < s.size()) {
-      if (s[i] != ',') return SelectorError(absl::StrCat("found '", s.substr(i, 1), "', expected: ',' or end of string"));
+      if (s[i] != ',')
+        return SelectorError(
+            absl::StrCat("found '", s.substr(i, 1), "', expected: ',' or end of string"));
       ++i;
     }
     sel.reqs_.push_back(std::move(r));
@@ -229,12 +237,19 @@ namespace {
 
 const std::vector<std::string>& SupportedFields(absl::string_view resource) {
   static const auto* kPods = new std::vector<std::string>{
-      "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-      "status.phase", "status.podIP", "status.nominatedNodeName"};
-  static const auto* kEvents = new std::vector<std::string>{
-      "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-      "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
-      "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"};
+      "spec.nodeName", "spec.restartPolicy", "spec.schedulerName",      "spec.serviceAccountName",
+      "status.phase",  "status.podIP",       "status.nominatedNodeName"};
+  static const auto* kEvents = new std::vector<std::string>{"involvedObject.kind",
+                                                            "involvedObject.namespace",
+                                                            "involvedObject.name",
+                                                            "involvedObject.uid",
+                                                            "involvedObject.apiVersion",
+                                                            "involvedObject.resourceVersion",
+                                                            "involvedObject.fieldPath",
+                                                            "reason",
+                                                            "reportingComponent",
+                                                            "source",
+                                                            "type"};
   static const auto* kSecrets = new std::vector<std::string>{"type"};
   static const auto* kNodes = new std::vector<std::string>{"spec.unschedulable"};
   static const auto* kNone = new std::vector<std::string>{};
@@ -292,8 +307,7 @@ absl::StatusOr<FieldSelector> FieldSelector::Parse(absl::string_view resource,
     bool ok = term.field == "metadata.name" || term.field == "metadata.namespace" ||
               std::find(fields.begin(), fields.end(), term.field) != fields.end();
     if (!ok) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("field label not supported: ", term.field));
+      return absl::InvalidArgumentError(absl::StrCat("field label not supported: ", term.field));
     }
     sel.terms_.push_back(std::move(term));
   }
@@ -314,8 +328,8 @@ std::vector<FieldError> ValidateLabels(
   for (const auto& [k, v] : labels) {
     std::string why;
     if (!ValidLabelKey(k, &why)) {
-      errs.push_back({path, "FieldValueInvalid",
-                      absl::StrCat("Invalid value: \"", k, "\": ", why)});
+      errs.push_back(
+          {path, "FieldValueInvalid", absl::StrCat("Invalid value: \"", k, "\": ", why)});
     }
     if (!ValidLabelValue(v)) {
       errs.push_back({absl::StrCat(path, "[", k, "]"), "FieldValueInvalid",

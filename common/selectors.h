@@ -43,8 +43,7 @@ class FieldSelector {
  public:
   // "spec.nodeName=n1,status.phase!=Failed". Unsupported fields for `resource` →
   // InvalidArgument "field label not supported: X".
-  static absl::StatusOr<FieldSelector> Parse(absl::string_view resource,
-                                             absl::string_view text);
+  static absl::StatusOr<FieldSelector> Parse(absl::string_view resource, absl::string_view text);
   bool Matches(const google::protobuf::Message& obj) const;
   bool Empty() const { return terms_.empty(); }
 
@@ -61,7 +60,7 @@ class FieldSelector {
 std::string FieldValue(const google::protobuf::Message& obj, absl::string_view path);
 
 // Label keys and values (keys: optional DNS subdomain prefix + "/" + name).
-std::vector<FieldError> ValidateLabels(const google::protobuf::Map<std::string, std::string>& labels,
-                                       const std::string& path);
+std::vector<FieldError> ValidateLabels(
+    const google::protobuf::Map<std::string, std::string>& labels, const std::string& path);
 
 }  // namespace mk

@@ -4,13 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "api.pb.h"
 #include "common/json_codec.h"
 #include "common/names.h"
 #include "common/object.h"
 #include "common/quantity.h"
 #include "common/selectors.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace mk {
 namespace {
@@ -24,8 +24,7 @@ void Required(Errors* e, const std::string& path, const std::string& detail = ""
 
 void Invalid(Errors* e, const std::string& path, const std::string& value,
              const std::string& detail) {
-  e->push_back({path, "FieldValueInvalid",
-                absl::StrCat("Invalid value: ", value, ": ", detail)});
+  e->push_back({path, "FieldValueInvalid", absl::StrCat("Invalid value: ", value, ": ", detail)});
 }
 
 std::string Q(const std::string& s) { return absl::StrCat("\"", s, "\""); }
@@ -62,13 +61,12 @@ void ValidateMeta(const api::ObjectMeta& m, bool namespaced, bool subdomain, Err
   size_t ann = 0;
   for (const auto& [k, v] : m.annotations()) ann += k.size() + v.size();
   if (ann > 256 * 1024) {
-    e->push_back({"metadata.annotations", "FieldValueTooLong",
-                  "Too long: must have at most 262144 bytes"});
+    e->push_back(
+        {"metadata.annotations", "FieldValueTooLong", "Too long: must have at most 262144 bytes"});
   }
 }
 
-void ValidateResources(const api::ResourceRequirements& r, const std::string& path,
-                       Errors* e) {
+void ValidateResources(const api::ResourceRequirements& r, const std::string& path, Errors* e) {
   std::map<std::string, Quantity> limits;
   for (const auto& [k, v] : r.limits()) {
     std::string p = absl::StrCat(path, ".limits[", k, "]");
@@ -89,8 +87,8 @@ void ValidateResources(const api::ResourceRequirements& r, const std::string& pa
     } else if (q->IsNegative()) {
       Invalid(e, p, Q(v), "must be greater than or equal to 0");
     } else if (limits.count(k) && limits[k] < *q) {
-      Invalid(e, p, Q(v), absl::StrCat("must be less than or equal to ", k, " limit of ",
-                                       r.limits().at(k)));
+      Invalid(e, p, Q(v),
+              absl::StrCat("must be less than or equal to ", k, " limit of ", r.limits().at(k)));
     }
   }
 }
@@ -107,8 +105,8 @@ void ValidateProbe(const api::Probe& p, const std::string& path, Errors* e) {
   if (handlers == 0) {
     Required(e, path, "must specify a handler type");
   } else if (handlers > 1) {
-    e->push_back({path, "FieldValueForbidden",
-                  "Forbidden: may not specify more than 1 handler type"});
+    e->push_back(
+        {path, "FieldValueForbidden", "Forbidden: may not specify more than 1 handler type"});
   }
   if (p.has_http_get()) {
     const auto& port = p.http_get().port();
@@ -133,7 +131,9 @@ void ValidateProbe(const api::Probe& p, const std::string& path, Errors* e) {
                          {p.period_seconds(), "periodSeconds"},
                          {p.success_threshold(), "successThreshold"},
                          {p.failure_threshold(), "failureThreshold"}}) {
-    if (v < 1) Invalid(e, absl::StrCat(path, ".", name), absl::StrCat(v), "must be greater than or equal to 1");
+    if (v < 1)
+      Invalid(e, absl::StrCat(path, ".", name), absl::StrCat(v),
+              "must be greater than or equal to 1");
   }
 }
 
@@ -149,8 +149,8 @@ void ValidateContainers(const google::protobuf::RepeatedPtrField<api::Container>
       std::string why = CheckDns1123Label(c.name());
       if (!why.empty()) Invalid(e, p + ".name", Q(c.name()), why);
       if (!names->insert(c.name()).second) {
-        e->push_back({p + ".name", "FieldValueDuplicate",
-                      absl::StrCat("Duplicate value: ", Q(c.name()))});
+        e->push_back(
+            {p + ".name", "FieldValueDuplicate", absl::StrCat("Duplicate value: ", Q(c.name()))});
       }
     }
     if (c.image().empty()) Required(e, p + ".image");
@@ -176,10 +176,11 @@ void ValidateContainers(const google::protobuf::RepeatedPtrField<api::Container>
       std::string mp = absl::StrCat(p, ".volumeMounts[", k, "]");
       if (m.mount_path().empty()) Required(e, mp + ".mountPath");
       if (!volumes.count(m.name())) {
-        e->push_back({mp + ".name", "FieldValueNotFound",
-                      absl::StrCat("Not found: ", Q(m.name()))});
+        e->push_back(
+            {mp + ".name", "FieldValueNotFound", absl::StrCat("Not found: ", Q(m.name()))});
       }
-      if (m.sub_path().find("..") != std::string::npos || (!m.sub_path().empty() && m.sub_path()[0] == '/')) {
+      if (m.sub_path().find("..") != std::string::npos ||
+          (!m.sub_path().empty() && m.sub_path()[0] == '/')) {
         Invalid(e, mp + ".subPath", Q(m.sub_path()), "must be a relative path without '..'");
       }
     }
@@ -196,14 +197,14 @@ void ValidatePodSpec(const api::PodSpec& s, const std::string& path, Errors* e) 
     std::string p = absl::StrCat(path, ".volumes[", i, "]");
     if (v.name().empty()) Required(e, p + ".name");
     if (!volumes.insert(v.name()).second) {
-      e->push_back({p + ".name", "FieldValueDuplicate",
-                    absl::StrCat("Duplicate value: ", Q(v.name()))});
+      e->push_back(
+          {p + ".name", "FieldValueDuplicate", absl::StrCat("Duplicate value: ", Q(v.name()))});
     }
     int sources = v.has_empty_dir() + v.has_host_path() + v.has_secret();
     if (sources == 0) Required(e, p, "must specify a volume type");
     if (sources > 1) {
-      e->push_back({p, "FieldValueForbidden",
-                    "Forbidden: may not specify more than 1 volume type"});
+      e->push_back(
+          {p, "FieldValueForbidden", "Forbidden: may not specify more than 1 volume type"});
     }
     if (v.has_host_path() && v.host_path().path().empty()) Required(e, p + ".hostPath.path");
     if (v.has_secret() && v.secret().secret_name().empty()) Required(e, p + ".secret.secretName");
@@ -247,22 +248,28 @@ void ValidatePodSpec(const api::PodSpec& s, const std::string& path, Errors* e) 
     for (int i = 0; i < reqs.size(); ++i) {
       const auto& r = reqs[i];
       std::string rp = absl::StrCat(p, "[", i, "]");
-      OneOf(e, rp + ".operator", r.operator_(), {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"});
+      OneOf(e, rp + ".operator", r.operator_(),
+            {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"});
       if ((r.operator_() == "In" || r.operator_() == "NotIn") && r.values_size() == 0) {
         Required(e, rp + ".values", "must be specified when `operator` is 'In' or 'NotIn'");
       }
       if ((r.operator_() == "Exists" || r.operator_() == "DoesNotExist") && r.values_size() > 0) {
-        e->push_back({rp + ".values", "FieldValueForbidden",
-                      "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"});
+        e->push_back(
+            {rp + ".values", "FieldValueForbidden",
+             "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"});
       }
       if ((r.operator_() == "Gt" || r.operator_() == "Lt") && r.values_size() != 1) {
-        Required(e, rp + ".values", "must be specified single value when `operator` is 'Lt' or 'Gt'");
+        Required(e, rp + ".values",
+                 "must be specified single value when `operator` is 'Lt' or 'Gt'");
       }
     }
   };
   const auto& na = s.affinity().node_affinity();
-  const auto& terms = na.required_during_scheduling_ignored_during_execution().node_selector_terms();
-  std::string ap = path + ".affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
+  const auto& terms =
+      na.required_during_scheduling_ignored_during_execution().node_selector_terms();
+  std::string ap =
+      path +
+      ".affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
   for (int i = 0; i < terms.size(); ++i) {
     check_ops(terms[i].match_expressions(), absl::StrCat(ap, "[", i, "].matchExpressions"));
   }
@@ -318,13 +325,15 @@ std::vector<FieldError> Validate(const google::protobuf::Message& obj) {
     for (const auto& [k, v] : secret->data()) {
       total += v.size();
       bool ok = !k.empty();
-      for (char c : k) ok = ok && (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
+      for (char c : k)
+        ok = ok && (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
       if (!ok) {
         Invalid(&e, absl::StrCat("data[", k, "]"), Q(k),
                 "a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
       }
     }
-    if (total > 1024 * 1024) e.push_back({"data", "FieldValueTooLong", "Too long: must have at most 1048576 bytes"});
+    if (total > 1024 * 1024)
+      e.push_back({"data", "FieldValueTooLong", "Too long: must have at most 1048576 bytes"});
     if (secret->type() == "kubernetes.io/dockerconfigjson") {
       auto it = secret->data().find(".dockerconfigjson");
       if (it == secret->data().end()) {
@@ -351,7 +360,8 @@ std::vector<FieldError> Validate(const google::protobuf::Message& obj) {
     if (s.scale_target_ref().kind().empty()) Required(&e, "spec.scaleTargetRef.kind");
     if (s.scale_target_ref().name().empty()) Required(&e, "spec.scaleTargetRef.name");
     if (s.min_replicas() < 1) {
-      Invalid(&e, "spec.minReplicas", absl::StrCat(s.min_replicas()), "must be greater than or equal to 1");
+      Invalid(&e, "spec.minReplicas", absl::StrCat(s.min_replicas()),
+              "must be greater than or equal to 1");
     }
     if (s.max_replicas() < s.min_replicas()) {
       Invalid(&e, "spec.maxReplicas", absl::StrCat(s.max_replicas()),
@@ -375,11 +385,12 @@ std::vector<FieldError> ValidateUpdate(const google::protobuf::Message& old_obj,
   const auto* n = dynamic_cast<const api::Pod*>(&new_obj);
   if (o == nullptr || n == nullptr) return e;
   if (!o->spec().node_name().empty() && o->spec().node_name() != n->spec().node_name()) {
-    e.push_back({"spec.nodeName", "FieldValueForbidden",
-                 "Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
-                 "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
-                 "`spec.tolerations` (only additions to existing tolerations) or "
-                 "`spec.terminationGracePeriodSeconds`"});
+    e.push_back(
+        {"spec.nodeName", "FieldValueForbidden",
+         "Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
+         "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
+         "`spec.tolerations` (only additions to existing tolerations) or "
+         "`spec.terminationGracePeriodSeconds`"});
     return e;
   }
   // Compare with the mutable fields neutralised.
@@ -393,11 +404,13 @@ std::vector<FieldError> ValidateUpdate(const google::protobuf::Message& old_obj,
     s->clear_node_name();
   }
   if (!google::protobuf::util::MessageDifferencer::Equals(a, b)) {
-    e.push_back({"spec", "FieldValueForbidden",
-                 "Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
-                 "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
-                 "`spec.tolerations` (only additions to existing tolerations) or "
-                 "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"});
+    e.push_back(
+        {"spec", "FieldValueForbidden",
+         "Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
+         "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
+         "`spec.tolerations` (only additions to existing tolerations) or "
+         "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously "
+         "negative)"});
   }
   return e;
 }

@@ -114,9 +114,9 @@ TEST_F(RestTest, InvalidAndUnknownFieldsAreRejectedAndChangeNothing) {
   typo["spec"]["imagepPullSecrets"] = {{{"name", "regcred"}}};
   r = Post(kPods, typo);
   EXPECT_EQ(r->status, 400);
-  EXPECT_TRUE(absl::StrContains(
-      Body(r)["message"].get<std::string>(),
-      "spec.imagepPullSecrets: unknown field (did you mean imagePullSecrets?)"))
+  EXPECT_TRUE(
+      absl::StrContains(Body(r)["message"].get<std::string>(),
+                        "spec.imagepPullSecrets: unknown field (did you mean imagePullSecrets?)"))
       << r->body;
 
   Json noimage = Pod("noimage");
@@ -310,14 +310,15 @@ TEST_F(RestTest, DiscoveryTableVersionAndMetrics) {
   auto t = client_->Get(kPods, h);
   Json table = Body(t);
   EXPECT_EQ(table["kind"], "Table");
-  EXPECT_TRUE(absl::EqualsIgnoreCase(table["columnDefinitions"][0]["name"].get<std::string>(),
-                                     "Name"));
+  EXPECT_TRUE(
+      absl::EqualsIgnoreCase(table["columnDefinitions"][0]["name"].get<std::string>(), "Name"));
   EXPECT_EQ(table["rows"][0]["cells"][0], "t1");
   EXPECT_EQ(table["rows"][0]["cells"][2], "Pending");
 
   auto m = client_->Get("/metrics");
-  EXPECT_TRUE(absl::StrContains(m->body, "apiserver_request_total{verb=\"CREATE\",resource="
-                                         "\"pods\",code=\"201\"}"))
+  EXPECT_TRUE(absl::StrContains(m->body,
+                                "apiserver_request_total{verb=\"CREATE\",resource="
+                                "\"pods\",code=\"201\"}"))
       << m->body.substr(0, 500);
   EXPECT_TRUE(absl::StrContains(m->body, "apiserver_storage_objects{resource=\"pods\"} 1"));
 }
@@ -333,11 +334,12 @@ int64_t RssKb(pid_t pid) {
 
 TEST_F(RestTest, HostileInputIsRefusedQuicklyAndServerKeepsServing) {
   // Billion laughs.
-  std::string bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  std::string bomb =
+      "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
   for (char c = 'b'; c <= 'i'; ++c) {
     std::string p(1, c - 1);
-    bomb += absl::StrCat(std::string(1, c), ": &", std::string(1, c), " [*", p, ",*", p, ",*",
-                         p, ",*", p, ",*", p, ",*", p, ",*", p, ",*", p, ",*", p, "]\n");
+    bomb += absl::StrCat(std::string(1, c), ": &", std::string(1, c), " [*", p, ",*", p, ",*", p,
+                         ",*", p, ",*", p, ",*", p, ",*", p, ",*", p, ",*", p, "]\n");
   }
   bomb += "kind: Pod\n";
   absl::Time t0 = absl::Now();

@@ -37,9 +37,9 @@ class KubectlCompat : public ::testing::Test {
   }
 
   CommandResult Run(std::vector<std::string> args) {
-    std::vector<std::string> argv = {kubectl_, "--server", server_->url(),
-                                     "--kubeconfig=/dev/null", "--cache-dir",
-                                     dir_.path() + "/kcache"};
+    std::vector<std::string> argv = {kubectl_,       "--server",
+                                     server_->url(), "--kubeconfig=/dev/null",
+                                     "--cache-dir",  dir_.path() + "/kcache"};
     argv.insert(argv.end(), args.begin(), args.end());
     return mk::testing::Run(argv);
   }

@@ -177,9 +177,9 @@ TEST_F(MkctlTest, ScaleLabelPatchAndDescribe) {
 }
 
 TEST_F(MkctlTest, SecretsNeverShowValuesInDescribe) {
-  CommandResult r = Mk({"create", "secret", "docker-registry", "regcred",
-                        "--docker-server=mydomain:5000", "--docker-username=admin",
-                        "--docker-password=s3cr3t-canary"});
+  CommandResult r =
+      Mk({"create", "secret", "docker-registry", "regcred", "--docker-server=mydomain:5000",
+          "--docker-username=admin", "--docker-password=s3cr3t-canary"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "secret/regcred created\n");
   r = Mk({"get", "secret", "regcred", "-o", "jsonpath={.type}"});
@@ -188,7 +188,8 @@ TEST_F(MkctlTest, SecretsNeverShowValuesInDescribe) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(absl::StrContains(r.out, "s3cr3t-canary")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, ".dockerconfigjson:")) << r.out;
-  std::string cfg = File("config.json", R"({"auths":{"mydomain:5000":{"auth":"YWRtaW46YWRtaW4="}}})");
+  std::string cfg =
+      File("config.json", R"({"auths":{"mydomain:5000":{"auth":"YWRtaW46YWRtaW4="}}})");
   r = Mk({"create", "secret", "generic", "regcred2", "--from-file=.dockerconfigjson=" + cfg,
           "--type=kubernetes.io/dockerconfigjson"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
