@@ -2,16 +2,13 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "common/api_error.h"
 #include "common/json_codec.h"
 #include "common/manifest.h"
 #include "common/object.h"
 #include "common/resources.h"
+#include "common/selectors.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/message_differencer.h"
 
@@ -21,98 +18,22 @@ namespace {
 using google::protobuf::Message;
 using Shared = std::shared_ptr<const Message>;
 
-// --- Selectors (a small stand-in until common/selectors.h is used here).
-
-std::vector<std::string> SplitTerms(absl::string_view s) {
-  std::vector<std::string> terms;
-  std::string cur;
-  int depth = 0;
-  for (char c : s) {
-    if (c == '(') ++depth;
-    if (c == ')') --depth;
-    if (c == ',' && depth == 0) {
-      terms.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
+// Parsed selectors; the apiserver answers a bad selector with 400 BadRequest.
+struct Selectors {
+  LabelSelector labels;
+  FieldSelector fields;
+  bool Matches(const Message& obj) const {
+    return labels.Matches(Meta(obj).labels()) && fields.Matches(obj);
   }
-  if (!absl::StripAsciiWhitespace(cur).empty()) terms.push_back(cur);
-  return terms;
-}
+};
 
-bool LabelsMatch(absl::string_view selector, const api::ObjectMeta& meta) {
-  const auto& labels = meta.labels();
-  for (const std::string& raw : SplitTerms(selector)) {
-    std::string t(absl::StripAsciiWhitespace(raw));
-    if (t.empty()) continue;
-    size_t sp = t.find(' ');
-    if (sp != std::string::npos && t.find('(') != std::string::npos) {  // k in (a,b)
-      std::string key = t.substr(0, sp);
-      std::string rest(absl::StripAsciiWhitespace(t.substr(sp)));
-      bool notin = absl::StartsWith(rest, "notin");
-      size_t open = rest.find('('), close = rest.rfind(')');
-      std::vector<std::string> values;
-      for (absl::string_view v : absl::StrSplit(rest.substr(open + 1, close - open - 1), ',')) {
-        values.emplace_back(absl::StripAsciiWhitespace(v));
-      }
-      auto it = labels.find(key);
-      bool in =
-          it != labels.end() && std::find(values.begin(), values.end(), it->second) != values.end();
-      if (in == notin) return false;
-    } else if (size_t ne = t.find("!="); ne != std::string::npos) {
-      auto it = labels.find(std::string(absl::StripAsciiWhitespace(t.substr(0, ne))));
-      if (it != labels.end() && it->second == absl::StripAsciiWhitespace(t.substr(ne + 2))) {
-        return false;
-      }
-    } else if (size_t eq = t.find('='); eq != std::string::npos) {
-      size_t vpos = t.compare(eq, 2, "==") == 0 ? eq + 2 : eq + 1;
-      auto it = labels.find(std::string(absl::StripAsciiWhitespace(t.substr(0, eq))));
-      if (it == labels.end() || it->second != absl::StripAsciiWhitespace(t.substr(vpos))) {
-        return false;
-      }
-    } else if (t[0] == '!') {
-      if (labels.contains(t.substr(1))) return false;
-    } else if (!labels.contains(t)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string FieldValue(const Json& j, absl::string_view path) {
-  const Json* cur = &j;
-  for (absl::string_view part : absl::StrSplit(path, '.')) {
-    if (!cur->is_object()) return "";
-    auto it = cur->find(std::string(part));
-    if (it == cur->end()) return "";
-    cur = &*it;
-  }
-  if (cur->is_string()) return cur->get<std::string>();
-  if (cur->is_null()) return "";
-  return cur->dump();
-}
-
-bool FieldsMatch(absl::string_view selector, const Message& obj) {
-  if (absl::StripAsciiWhitespace(selector).empty()) return true;
-  Json j = EncodeJson(obj);
-  for (absl::string_view t : absl::StrSplit(selector, ',', absl::SkipWhitespace())) {
-    bool neg = false;
-    size_t pos = t.find("!=");
-    size_t vpos;
-    if (pos != absl::string_view::npos) {
-      neg = true;
-      vpos = pos + 2;
-    } else {
-      pos = t.find('=');
-      if (pos == absl::string_view::npos) return false;
-      vpos = t.substr(pos, 2) == "==" ? pos + 2 : pos + 1;
-    }
-    bool eq = FieldValue(j, absl::StripAsciiWhitespace(t.substr(0, pos))) ==
-              absl::StripAsciiWhitespace(t.substr(vpos));
-    if (eq == neg) return false;
-  }
-  return true;
+absl::StatusOr<Selectors> ParseSelectors(const std::string& resource, const std::string& label,
+                                         const std::string& field) {
+  absl::StatusOr<LabelSelector> l = LabelSelector::Parse(label);
+  if (!l.ok()) return BadRequestError(l.status().message());
+  absl::StatusOr<FieldSelector> f = FieldSelector::Parse(resource, field);
+  if (!f.ok()) return BadRequestError(f.status().message());
+  return Selectors{std::move(*l), std::move(*f)};
 }
 
 // --- RFC 7386 JSON merge patch.
@@ -173,8 +94,8 @@ std::string Key(const ResourceInfo& r, const std::string& ns, const std::string&
 // A watch: events are queued by the fake (under its lock) and read by the consumer.
 class FakeApiClient::Stream : public WatchStream {
  public:
-  Stream(FakeApiClient* fake, const ResourceInfo* r, std::string ns, WatchOptions opts)
-      : fake_(fake), r_(r), ns_(std::move(ns)), opts_(std::move(opts)) {}
+  Stream(FakeApiClient* fake, const ResourceInfo* r, std::string ns, Selectors sel)
+      : fake_(fake), r_(r), ns_(std::move(ns)), sel_(std::move(sel)) {}
   ~Stream() override {
     absl::MutexLock l(&fake_->mu_);
     auto& v = fake_->streams_;
@@ -212,7 +133,7 @@ class FakeApiClient::Stream : public WatchStream {
 
   bool Matches(const Message& obj) const {
     if (r_->namespaced && !ns_.empty() && Meta(obj).namespace_() != ns_) return false;
-    return LabelsMatch(opts_.label_selector, Meta(obj)) && FieldsMatch(opts_.field_selector, obj);
+    return sel_.Matches(obj);
   }
 
   // Translates a change into what this watcher sees: an object that stops matching its
@@ -242,7 +163,7 @@ class FakeApiClient::Stream : public WatchStream {
   FakeApiClient* const fake_;
   const ResourceInfo* const r_;
   const std::string ns_;
-  const WatchOptions opts_;
+  const Selectors sel_;
   absl::Mutex mu_;
   std::deque<WatchEvent> queue_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
@@ -324,12 +245,14 @@ absl::StatusOr<ListResult> FakeApiClient::List(const std::string& resource, cons
   if (absl::Status s = Record("list", resource, ns, "", ""); !s.ok()) return s;
   auto r = Resource(resource);
   if (!r.ok()) return r.status();
+  absl::StatusOr<Selectors> sel =
+      ParseSelectors((*r)->name, opts.label_selector, opts.field_selector);
+  if (!sel.ok()) return sel.status();
   ListResult out;
   out.resource_version = rv_;
   for (const auto& [key, obj] : objects_[(*r)->name]) {
     if ((*r)->namespaced && !ns.empty() && Meta(*obj).namespace_() != ns) continue;
-    if (!LabelsMatch(opts.label_selector, Meta(*obj))) continue;
-    if (!FieldsMatch(opts.field_selector, *obj)) continue;
+    if (!sel->Matches(*obj)) continue;
     out.items.push_back(Clone(*obj));
   }
   return out;
@@ -500,7 +423,10 @@ absl::StatusOr<std::unique_ptr<WatchStream>> FakeApiClient::Watch(const std::str
   if (absl::Status s = Record("watch", resource, ns, "", ""); !s.ok()) return s;
   auto r = Resource(resource);
   if (!r.ok()) return r.status();
-  auto stream = std::make_unique<Stream>(this, *r, ns, opts);
+  absl::StatusOr<Selectors> sel =
+      ParseSelectors((*r)->name, opts.label_selector, opts.field_selector);
+  if (!sel.ok()) return sel.status();
+  auto stream = std::make_unique<Stream>(this, *r, ns, std::move(*sel));
   if (opts.resource_version == 0) {
     for (const auto& [key, obj] : objects_[(*r)->name]) {
       stream->Offer((*r)->name, "ADDED", *obj, nullptr, rv_);

@@ -4,8 +4,8 @@
 // care: one global resourceVersion bumped by every write; Create → AlreadyExists; Update or
 // Delete with a stale resourceVersion → Aborted (409 Conflict); uid, creationTimestamp and
 // generation set on create; Bind sets spec.nodeName (409 if already bound); merge patches;
-// watches with replay from a resourceVersion (410 once compacted); label selectors and the
-// field selectors metadata.name, metadata.namespace, spec.nodeName and status.phase.
+// watches with replay from a resourceVersion (410 once compacted); label and field selectors
+// (common/selectors.h, so unsupported field labels are refused as by the apiserver).
 //
 // It does NOT validate, default, run admission or do graceful deletion (Delete removes the
 // object at once, unless it has finalizers: then it sets deletionTimestamp).

@@ -91,6 +91,8 @@ TEST(FakeApiClientTest, ListWithSelectors) {
   auto in = c.ListAs<api::Pod>("pods", "default", {"app in (web, db)", "spec.nodeName!=n2"});
   ASSERT_EQ(in->size(), 1u);
   EXPECT_EQ((*in)[0].metadata().name(), "a");
+  EXPECT_FALSE(c.List("pods", "", {"", "spec.bogus=1"}).ok());
+  EXPECT_FALSE(c.Watch("pods", "", {"app in (", "", 0, false}).ok());
 }
 
 TEST(FakeApiClientTest, BindPatchDelete) {

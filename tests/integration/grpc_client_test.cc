@@ -18,6 +18,9 @@
 #include "common/leader_election.h"
 #include "common/object.h"
 #include "gtest/gtest.h"
+// apiserver/memory_store.h builds a std::unique_ptr<rocksdb::DB>(nullptr) inline, which
+// needs the complete type here.
+#include "rocksdb/db.h"
 
 namespace mk {
 namespace {
