@@ -18,9 +18,6 @@
 #include "common/leader_election.h"
 #include "common/object.h"
 #include "gtest/gtest.h"
-// apiserver/memory_store.h builds a std::unique_ptr<rocksdb::DB>(nullptr) inline, which
-// needs the complete type here.
-#include "rocksdb/db.h"
 
 namespace mk {
 namespace {
@@ -38,9 +35,9 @@ api::Pod MakePod(const std::string& name) {
 class GrpcClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    apiserver::KvStoreOptions so;
+    apiserver::MemoryStore::Options so;
     so.max_history_events = 20;  // small, so old watches get 410
-    store_ = apiserver::NewMemoryStore(so);
+    store_ = std::make_unique<apiserver::MemoryStore>(so);
     registry_ = std::make_unique<apiserver::Registry>(store_.get());
     ASSERT_TRUE(registry_->Bootstrap().ok());
     server_ = std::make_unique<apiserver::GrpcServer>(registry_.get(), &metrics_);
@@ -52,7 +49,7 @@ class GrpcClientTest : public ::testing::Test {
     server_->Shutdown();
   }
 
-  std::unique_ptr<apiserver::KvStore> store_;
+  std::unique_ptr<apiserver::MemoryStore> store_;
   std::unique_ptr<apiserver::Registry> registry_;
   apiserver::Metrics metrics_;
   std::unique_ptr<apiserver::GrpcServer> server_;
