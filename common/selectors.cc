@@ -3,70 +3,75 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "common/json_codec.h"
+#include "common/names.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
 
 namespace mk {
 namespace {
 
-bool ValidLabelValue(absl::string_view v) {
-  if (v.size() > 63) return false;
-  if (v.empty()) return true;
-  for (char c : v) {
-    if (!absl::ascii_isalnum(c) && c != '-' && c != '_' && c != '.') return false;
-  }
-  return absl::ascii_isalnum(v.front()) && absl::ascii_isalnum(v.back());
-}
-
-bool ValidDnsSubdomain(absl::string_view s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (absl::string_view part : absl::StrSplit(s, '.')) {
-    if (part.empty() || part.size() > 63) return false;
-    for (char c : part) {
-      if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-')) return false;
-    }
-    if (part.front() == '-' || part.back() == '-') return false;
-  }
-  return true;
-}
-
-bool ValidLabelKey(absl::string_view k, std::string* why) {
-  absl::string_view name = k;
-  size_t slash = k.find('/');
-  if (slash != absl::string_view::npos) {
-    absl::string_view prefix = k.substr(0, slash);
-    name = k.substr(slash + 1);
-    if (!ValidDnsSubdomain(prefix)) {
-      *why =
-          "prefix part a lowercase RFC 1123 subdomain must consist of lower case "
-          "alphanumeric characters, '-' or '.', and must start and end with an "
-          "alphanumeric character";
-      return false;
-    }
-  }
-  if (name.empty() || !ValidLabelValue(name)) {
-    *why =
-        "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
-        "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-        "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-    if (name.size() > 63) *why = "name part must be no more than 63 characters";
-    return false;
-  }
-  return true;
-}
-
-absl::Status SelectorError(absl::string_view msg) {
+absl::Status ParseError(absl::string_view msg) {
   return absl::InvalidArgumentError(absl::StrCat("unable to parse requirement: ", msg));
+}
+
+// Validates a key and the values of a requirement, as labels.NewRequirement does.
+absl::Status CheckRequirement(const LabelSelector::Requirement& r) {
+  std::vector<std::string> errs = QualifiedNameErrors(r.key);
+  if (!errs.empty()) {
+    return ParseError(absl::StrCat("invalid label key \"", r.key, "\": ", errs.front()));
+  }
+  if ((r.op == "in" || r.op == "notin") && r.values.empty()) {
+    return ParseError("for 'in', 'notin' operators, values set can't be empty");
+  }
+  if ((r.op == "=" || r.op == "!=") && r.values.size() != 1) {
+    return ParseError("exact-match compatibility requires one single value");
+  }
+  if ((r.op == "exists" || r.op == "!") && !r.values.empty()) {
+    return ParseError("values set must be empty for exists and does not exist");
+  }
+  if (r.op == "gt" || r.op == "lt") {
+    int64_t n;
+    if (r.values.size() != 1) {
+      return ParseError("for 'Gt', 'Lt' operators, exactly one value is required");
+    }
+    if (!absl::SimpleAtoi(r.values[0], &n)) {
+      return ParseError("for 'Gt', 'Lt' operators, the value must be an integer");
+    }
+  }
+  for (const std::string& v : r.values) {
+    std::vector<std::string> verrs = LabelValueErrors(v);
+    if (!verrs.empty()) {
+      return ParseError(absl::StrCat("invalid label value: \"", v, "\": ", verrs.front()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool IsSpecial(char c) {
+  return absl::ascii_isspace(c) || c == ',' || c == '=' || c == '!' || c == '(' || c == ')' ||
+         c == '<' || c == '>';
+}
+
+void SortUnique(std::vector<std::string>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
 }  // namespace
 
+void LabelSelector::Sort() {
+  std::stable_sort(reqs_.begin(), reqs_.end(),
+                   [](const Requirement& a, const Requirement& b) { return a.key < b.key; });
+}
+
 absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
   LabelSelector sel;
-  std::string s(absl::StripAsciiWhitespace(text));
+  absl::string_view s = text;
   size_t i = 0;
   auto skip_ws = [&] {
     while (i < s.size() && absl::ascii_isspace(s[i])) ++i;
@@ -74,13 +79,15 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
   auto read_token = [&] {
     skip_ws();
     size_t start = i;
-    while (i < s.size() && !absl::ascii_isspace(s[i]) && s[i] != ',' && s[i] != '=' &&
-           s[i] != '!' && s[i] != '(' && s[i] != ')') {
-      ++i;
-    }
-    return s.substr(start, i - start);
+    while (i < s.size() && !IsSpecial(s[i])) ++i;
+    return std::string(s.substr(start, i - start));
   };
-  while (i < s.size()) {
+  auto found = [&]() -> std::string {
+    return i < s.size() ? std::string(1, s[i]) : std::string("end of string");
+  };
+  skip_ws();
+  if (i >= s.size()) return sel;
+  while (true) {
     Requirement r;
     skip_ws();
     bool negate = false;
@@ -89,11 +96,8 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
       ++i;
     }
     r.key = read_token();
-    std::string why;
-    if (r.key.empty())
-      return SelectorError(absl::StrCat("found '", s.substr(i, 1), "', expected: identifier"));
-    if (!ValidLabelKey(r.key, &why)) {
-      return SelectorError(absl::StrCat("invalid label key \"", r.key, "\": ", why));
+    if (r.key.empty()) {
+      return ParseError(absl::StrCat("found '", found(), "', expected: identifier"));
     }
     skip_ws();
     if (negate) {
@@ -109,21 +113,24 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
     } else if (s[i] == '=') {
       r.op = "=";
       i += 1;
+    } else if (s[i] == '>' || s[i] == '<') {
+      r.op = s[i] == '>' ? "gt" : "lt";
+      i += 1;
     } else {
       std::string word = read_token();
       if (word != "in" && word != "notin") {
-        return SelectorError(
-            absl::StrCat("found '", word, "', expected: in, notin, =, ==, !=, gt, lt"));
+        return ParseError(absl::StrCat("found '", word.empty() ? found() : word,
+                                       "', expected: in, notin, =, ==, !=, gt, lt"));
       }
       r.op = word;
       skip_ws();
-      if (i >= s.size() || s[i] != '(') return SelectorError("expected '('");
+      if (i >= s.size() || s[i] != '(') {
+        return ParseError(absl::StrCat("found '", found(), "', expected: '('"));
+      }
       ++i;
       while (true) {
         std::string v = read_token();
         skip_ws();
-        if (!ValidLabelValue(v))
-          return SelectorError(absl::StrCat("invalid label value: \"", v, "\""));
         if (!v.empty()) r.values.push_back(v);
         if (i < s.size() && s[i] == ',') {
           ++i;
@@ -133,26 +140,24 @@ absl::StatusOr<LabelSelector> LabelSelector::Parse(absl::string_view text) {
           ++i;
           break;
         }
-        return SelectorError("expected ',' or ')'");
+        return ParseError(absl::StrCat("found '", found(), "', expected: ',' or ')'"));
       }
-      if (r.values.empty())
-        return SelectorError("for 'in', 'notin' operators, values set can't be empty");
+      SortUnique(&r.values);
     }
-    if (r.op == "=" || r.op == "!=") {
-      std::string v = read_token();
-      if (!ValidLabelValue(v))
-        return SelectorError(absl::StrCat("invalid label value: \"", v, "\""));
-      r.values.push_back(v);
+    if (r.op == "=" || r.op == "!=" || r.op == "gt" || r.op == "lt") {
+      r.values.push_back(read_token());
     }
-    skip_ws();
-    if (i < s.size()) {
-      if (s[i] != ',')
-        return SelectorError(
-            absl::StrCat("found '", s.substr(i, 1), "', expected: ',' or end of string"));
-      ++i;
-    }
+    absl::Status st = CheckRequirement(r);
+    if (!st.ok()) return st;
     sel.reqs_.push_back(std::move(r));
+    skip_ws();
+    if (i >= s.size()) break;
+    if (s[i] != ',') {
+      return ParseError(absl::StrCat("found '", found(), "', expected: ',' or 'end of string'"));
+    }
+    ++i;
   }
+  sel.Sort();
   return sel;
 }
 
@@ -160,7 +165,12 @@ absl::StatusOr<LabelSelector> LabelSelector::FromProto(const api::LabelSelector&
   LabelSelector sel;
   std::map<std::string, std::string> sorted(proto.match_labels().begin(),
                                             proto.match_labels().end());
-  for (const auto& [k, v] : sorted) sel.reqs_.push_back({k, "=", {v}});
+  for (const auto& [k, v] : sorted) {
+    Requirement r{k, "=", {v}};
+    absl::Status st = CheckRequirement(r);
+    if (!st.ok()) return st;
+    sel.reqs_.push_back(std::move(r));
+  }
   for (const api::LabelSelectorRequirement& e : proto.match_expressions()) {
     Requirement r{e.key(), "", {e.values().begin(), e.values().end()}};
     if (e.operator_() == "In") {
@@ -175,12 +185,18 @@ absl::StatusOr<LabelSelector> LabelSelector::FromProto(const api::LabelSelector&
       return absl::InvalidArgumentError(
           absl::StrCat("\"", e.operator_(), "\" is not a valid label selector operator"));
     }
-    if ((r.op == "in" || r.op == "notin") && r.values.empty()) {
-      return absl::InvalidArgumentError("for 'in', 'notin' operators, values set can't be empty");
-    }
-    std::sort(r.values.begin(), r.values.end());
+    SortUnique(&r.values);
+    absl::Status st = CheckRequirement(r);
+    if (!st.ok()) return st;
     sel.reqs_.push_back(std::move(r));
   }
+  sel.Sort();
+  return sel;
+}
+
+LabelSelector LabelSelector::FromMap(const std::map<std::string, std::string>& labels) {
+  LabelSelector sel;
+  for (const auto& [k, v] : labels) sel.reqs_.push_back({k, "=", {v}});
   return sel;
 }
 
@@ -198,13 +214,19 @@ bool LabelSelector::MatchesMap(const M& labels) const {
     } else if (r.op == "!=") {
       if (has && it->second == r.values[0]) return false;
     } else if (r.op == "in") {
-      if (!has || std::find(r.values.begin(), r.values.end(), it->second) == r.values.end()) {
+      if (!has || !std::binary_search(r.values.begin(), r.values.end(), it->second)) {
         return false;
       }
     } else if (r.op == "notin") {
-      if (has && std::find(r.values.begin(), r.values.end(), it->second) != r.values.end()) {
+      if (has && std::binary_search(r.values.begin(), r.values.end(), it->second)) {
         return false;
       }
+    } else if (r.op == "gt" || r.op == "lt") {
+      int64_t have, want;
+      if (!has || !absl::SimpleAtoi(it->second, &have) || !absl::SimpleAtoi(r.values[0], &want)) {
+        return false;
+      }
+      if (r.op == "gt" ? !(have > want) : !(have < want)) return false;
     }
   }
   return true;
@@ -226,6 +248,8 @@ std::string LabelSelector::ToString() const {
       parts.push_back("!" + r.key);
     } else if (r.op == "=" || r.op == "!=") {
       parts.push_back(absl::StrCat(r.key, r.op, r.values[0]));
+    } else if (r.op == "gt" || r.op == "lt") {
+      parts.push_back(absl::StrCat(r.key, r.op == "gt" ? ">" : "<", r.values[0]));
     } else {
       parts.push_back(absl::StrCat(r.key, " ", r.op, " (", absl::StrJoin(r.values, ","), ")"));
     }
@@ -233,9 +257,9 @@ std::string LabelSelector::ToString() const {
   return absl::StrJoin(parts, ",");
 }
 
-namespace {
+// ---------------------------------------------------------------- field selectors
 
-const std::vector<std::string>& SupportedFields(absl::string_view resource) {
+const std::vector<std::string>& SupportedSelectorFields(absl::string_view resource) {
   static const auto* kPods = new std::vector<std::string>{
       "spec.nodeName", "spec.restartPolicy", "spec.schedulerName",      "spec.serviceAccountName",
       "status.phase",  "status.podIP",       "status.nominatedNodeName"};
@@ -252,29 +276,61 @@ const std::vector<std::string>& SupportedFields(absl::string_view resource) {
                                                             "type"};
   static const auto* kSecrets = new std::vector<std::string>{"type"};
   static const auto* kNodes = new std::vector<std::string>{"spec.unschedulable"};
+  static const auto* kNamespaces = new std::vector<std::string>{"status.phase"};
+  static const auto* kReplicaSets = new std::vector<std::string>{"status.replicas"};
   static const auto* kNone = new std::vector<std::string>{};
   if (resource == "pods") return *kPods;
   if (resource == "events") return *kEvents;
   if (resource == "secrets") return *kSecrets;
   if (resource == "nodes") return *kNodes;
+  if (resource == "namespaces") return *kNamespaces;
+  if (resource == "replicasets") return *kReplicaSets;
   return *kNone;
 }
 
-}  // namespace
-
 std::string FieldValue(const google::protobuf::Message& obj, absl::string_view path) {
-  if (path == "source") path = "source.component";
-  Json j = EncodeJson(obj);
-  const Json* cur = &j;
-  for (absl::string_view part : absl::StrSplit(path, '.')) {
-    if (!cur->is_object()) return "";
-    auto it = cur->find(std::string(part));
-    if (it == cur->end()) return "";
-    cur = &*it;
+  using google::protobuf::FieldDescriptor;
+  if (path == "source" && obj.GetDescriptor()->FindFieldByName("source") != nullptr &&
+      obj.GetDescriptor()->name() == "Event") {
+    path = "source.component";
   }
-  if (cur->is_string()) return cur->get<std::string>();
-  if (cur->is_boolean()) return cur->get<bool>() ? "true" : "false";
-  if (cur->is_number()) return cur->dump();
+  const google::protobuf::Message* cur = &obj;
+  std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const google::protobuf::Descriptor* d = cur->GetDescriptor();
+    const FieldDescriptor* f = nullptr;
+    for (int k = 0; k < d->field_count(); ++k) {
+      if (d->field(k)->json_name() == parts[p]) {
+        f = d->field(k);
+        break;
+      }
+    }
+    if (f == nullptr || f->is_repeated()) return "";
+    const google::protobuf::Reflection* r = cur->GetReflection();
+    bool last = p + 1 == parts.size();
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (last) return "";
+      cur = &r->GetMessage(*cur, f);
+      continue;
+    }
+    if (!last) return "";
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        return r->GetString(*cur, f);
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return r->GetBool(*cur, f) ? "true" : "false";
+      case FieldDescriptor::CPPTYPE_INT32:
+        return absl::StrCat(r->GetInt32(*cur, f));
+      case FieldDescriptor::CPPTYPE_INT64:
+        return absl::StrCat(r->GetInt64(*cur, f));
+      case FieldDescriptor::CPPTYPE_UINT32:
+        return absl::StrCat(r->GetUInt32(*cur, f));
+      case FieldDescriptor::CPPTYPE_UINT64:
+        return absl::StrCat(r->GetUInt64(*cur, f));
+      default:
+        return "";
+    }
+  }
   return "";
 }
 
@@ -299,11 +355,11 @@ absl::StatusOr<FieldSelector> FieldSelector::Parse(absl::string_view resource,
       term.value = std::string(t.substr(pos + 1));
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat("invalid selector: '", t, "'; can't understand '", t, "'"));
+          absl::StrCat("invalid selector: '", text, "'; can't understand '", t, "'"));
     }
     term.field = std::string(absl::StripAsciiWhitespace(term.field));
     term.value = std::string(absl::StripAsciiWhitespace(term.value));
-    const auto& fields = SupportedFields(resource);
+    const auto& fields = SupportedSelectorFields(resource);
     bool ok = term.field == "metadata.name" || term.field == "metadata.namespace" ||
               std::find(fields.begin(), fields.end(), term.field) != fields.end();
     if (!ok) {
@@ -322,24 +378,52 @@ bool FieldSelector::Matches(const google::protobuf::Message& obj) const {
   return true;
 }
 
-std::vector<FieldError> ValidateLabels(
-    const google::protobuf::Map<std::string, std::string>& labels, const std::string& path) {
-  std::vector<FieldError> errs;
-  for (const auto& [k, v] : labels) {
-    std::string why;
-    if (!ValidLabelKey(k, &why)) {
-      errs.push_back(
-          {path, "FieldValueInvalid", absl::StrCat("Invalid value: \"", k, "\": ", why)});
+std::string FieldSelector::ToString() const {
+  std::vector<std::string> parts;
+  for (const Term& t : terms_)
+    parts.push_back(absl::StrCat(t.field, t.equal ? "=" : "!=", t.value));
+  return absl::StrJoin(parts, ",");
+}
+
+bool FieldSelector::RequiresExactMatch(absl::string_view field, std::string* value) const {
+  for (const Term& t : terms_) {
+    if (t.equal && t.field == field) {
+      if (value != nullptr) *value = t.value;
+      return true;
     }
-    if (!ValidLabelValue(v)) {
-      errs.push_back({absl::StrCat(path, "[", k, "]"), "FieldValueInvalid",
-                      absl::StrCat("Invalid value: \"", v,
-                                   "\": a valid label must be an empty string or consist of "
-                                   "alphanumeric characters, '-', '_' or '.', and must start "
-                                   "and end with an alphanumeric character")});
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- label validation
+
+namespace {
+
+template <typename M>
+std::vector<FieldError> ValidateLabelMap(const M& labels, const std::string& path) {
+  std::map<std::string, std::string> sorted(labels.begin(), labels.end());
+  std::vector<FieldError> errs;
+  for (const auto& [k, v] : sorted) {
+    for (const std::string& m : QualifiedNameErrors(k)) {
+      errs.push_back({path, "FieldValueInvalid", absl::StrCat("Invalid value: \"", k, "\": ", m)});
+    }
+    for (const std::string& m : LabelValueErrors(v)) {
+      errs.push_back({path, "FieldValueInvalid", absl::StrCat("Invalid value: \"", v, "\": ", m)});
     }
   }
   return errs;
+}
+
+}  // namespace
+
+std::vector<FieldError> ValidateLabels(
+    const google::protobuf::Map<std::string, std::string>& labels, const std::string& path) {
+  return ValidateLabelMap(labels, path);
+}
+
+std::vector<FieldError> ValidateLabels(const std::map<std::string, std::string>& labels,
+                                       const std::string& path) {
+  return ValidateLabelMap(labels, path);
 }
 
 }  // namespace mk

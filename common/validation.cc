@@ -1,379 +1,417 @@
+// Validation per kind (metadata, ReplicaSet, Secret, Node, Namespace, Lease, Event, HPA)
+// and update rules. Pod specs are validated in validation_pod.cc.
+
 #include "common/validation.h"
 
 #include <set>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "api.pb.h"
-#include "common/json_codec.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "common/json.h"
 #include "common/names.h"
 #include "common/object.h"
 #include "common/quantity.h"
 #include "common/selectors.h"
+#include "common/validation_internal.h"
 #include "google/protobuf/util/message_differencer.h"
 
 namespace mk {
+
+using namespace validation_internal;  // NOLINT
+
 namespace {
 
-using Errors = std::vector<FieldError>;
+constexpr size_t kTotalAnnotationSizeLimit = 256 * 1024;
+constexpr size_t kMaxSecretSize = 1024 * 1024;
+constexpr char kImmutable[] = "field is immutable";
+constexpr char kPodUpdateForbidden[] =
+    "pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+    "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be "
+    "set to 1 if it was previously negative)";
 
-void Required(Errors* e, const std::string& path, const std::string& detail = "") {
-  e->push_back({path, "FieldValueRequired",
-                detail.empty() ? "Required value" : absl::StrCat("Required value: ", detail)});
-}
+using google::protobuf::util::MessageDifferencer;
 
-void Invalid(Errors* e, const std::string& path, const std::string& value,
-             const std::string& detail) {
-  e->push_back({path, "FieldValueInvalid", absl::StrCat("Invalid value: ", value, ": ", detail)});
-}
-
-std::string Q(const std::string& s) { return absl::StrCat("\"", s, "\""); }
-
-void NotSupported(Errors* e, const std::string& path, const std::string& value,
-                  const std::vector<std::string>& allowed) {
-  std::vector<std::string> quoted;
-  for (const std::string& a : allowed) quoted.push_back(Q(a));
-  e->push_back({path, "FieldValueNotSupported",
-                absl::StrCat("Unsupported value: ", Q(value),
-                             ": supported values: ", absl::StrJoin(quoted, ", "))});
-}
-
-void OneOf(Errors* e, const std::string& path, const std::string& value,
-           const std::vector<std::string>& allowed) {
-  for (const std::string& a : allowed) {
-    if (a == value) return;
-  }
-  NotSupported(e, path, value, allowed);
-}
-
-void ValidateMeta(const api::ObjectMeta& m, bool namespaced, bool subdomain, Errors* e) {
+void ValidateMetaInto(const api::ObjectMeta& m, bool namespaced, bool subdomain, Errors* e) {
   if (m.name().empty()) {
     Required(e, "metadata.name", "name or generateName is required");
   } else {
-    std::string why = subdomain ? CheckDns1123Subdomain(m.name()) : CheckDns1123Label(m.name());
-    if (!why.empty()) Invalid(e, "metadata.name", Q(m.name()), why);
+    InvalidEach(e, "metadata.name", m.name(),
+                subdomain ? Dns1123SubdomainErrors(m.name()) : Dns1123LabelErrors(m.name()));
   }
-  if (namespaced && !m.namespace_().empty()) {
-    std::string why = CheckDns1123Label(m.namespace_());
-    if (!why.empty()) Invalid(e, "metadata.namespace", Q(m.namespace_()), why);
+  if (namespaced) {
+    if (!m.namespace_().empty()) {
+      InvalidEach(e, "metadata.namespace", m.namespace_(), Dns1123LabelErrors(m.namespace_()));
+    }
+  } else if (!m.namespace_().empty()) {
+    Forbidden(e, "metadata.namespace", "not allowed on this type");
   }
-  for (FieldError& f : ValidateLabels(m.labels(), "metadata.labels")) e->push_back(std::move(f));
-  size_t ann = 0;
-  for (const auto& [k, v] : m.annotations()) ann += k.size() + v.size();
-  if (ann > 256 * 1024) {
-    e->push_back(
-        {"metadata.annotations", "FieldValueTooLong", "Too long: must have at most 262144 bytes"});
+  Append(e, ValidateLabels(m.labels(), "metadata.labels"));
+  size_t total = 0;
+  std::map<std::string, std::string> ann(m.annotations().begin(), m.annotations().end());
+  for (const auto& [k, v] : ann) {
+    InvalidEach(e, "metadata.annotations", k, QualifiedNameErrors(absl::AsciiStrToLower(k)));
+    total += k.size() + v.size();
+  }
+  if (total > kTotalAnnotationSizeLimit) {
+    TooLong(e, "metadata.annotations", kTotalAnnotationSizeLimit);
+  }
+  int controllers = 0;
+  for (const api::OwnerReference& o : m.owner_references()) {
+    const std::string p = "metadata.ownerReferences";
+    if (o.api_version().empty()) Invalid(e, p + ".apiVersion", "\"\"", "version must not be empty");
+    if (o.kind().empty()) Invalid(e, p + ".kind", "\"\"", "kind must not be empty");
+    if (o.name().empty()) Invalid(e, p + ".name", "\"\"", "name must not be empty");
+    if (o.uid().empty()) Invalid(e, p + ".uid", "\"\"", "uid must not be empty");
+    if (o.controller()) ++controllers;
+  }
+  if (controllers > 1) {
+    Invalid(e, "metadata.ownerReferences", "\"\"",
+            "Only one reference can have Controller set to true");
+  }
+  for (const std::string& f : m.finalizers()) {
+    InvalidEach(e, "metadata.finalizers", f, QualifiedNameErrors(f));
   }
 }
 
-void ValidateResources(const api::ResourceRequirements& r, const std::string& path, Errors* e) {
-  std::map<std::string, Quantity> limits;
-  for (const auto& [k, v] : r.limits()) {
-    std::string p = absl::StrCat(path, ".limits[", k, "]");
-    absl::StatusOr<Quantity> q = ParseQuantity(v);
-    if (!q.ok()) {
-      Invalid(e, p, Q(v), std::string(q.status().message()));
-    } else if (q->IsNegative()) {
-      Invalid(e, p, Q(v), "must be greater than or equal to 0");
-    } else {
-      limits[k] = *q;
+void ValidateReplicaSet(const api::ReplicaSet& rs, Errors* e) {
+  ValidateMetaInto(rs.metadata(), true, true, e);
+  const api::ReplicaSetSpec& s = rs.spec();
+  NonNegative(e, "spec.replicas", s.replicas());
+  NonNegative(e, "spec.minReadySeconds", s.min_ready_seconds());
+  const api::LabelSelector& sel = s.selector();
+  const auto& labels = s.template_().metadata().labels();
+  if (!s.has_selector() || (sel.match_labels_size() == 0 && sel.match_expressions_size() == 0)) {
+    Required(e, "spec.selector");
+  } else {
+    ValidateLabelSelectorProto(sel, "spec.selector", e);
+    absl::StatusOr<LabelSelector> ls = LabelSelector::FromProto(sel);
+    if (!ls.ok()) {
+      Invalid(e, "spec.selector", Q(""), "invalid label selector");
+    } else if (!ls->Matches(labels)) {
+      Invalid(e, "spec.template.metadata.labels", GoMapString(labels),
+              "`selector` does not match template `labels`");
     }
   }
-  for (const auto& [k, v] : r.requests()) {
-    std::string p = absl::StrCat(path, ".requests[", k, "]");
-    absl::StatusOr<Quantity> q = ParseQuantity(v);
-    if (!q.ok()) {
-      Invalid(e, p, Q(v), std::string(q.status().message()));
-    } else if (q->IsNegative()) {
-      Invalid(e, p, Q(v), "must be greater than or equal to 0");
-    } else if (limits.count(k) && limits[k] < *q) {
-      Invalid(e, p, Q(v),
-              absl::StrCat("must be less than or equal to ", k, " limit of ", r.limits().at(k)));
-    }
+  Append(e, ValidateLabels(labels, "spec.template.metadata.labels"));
+  const api::PodSpec& ps = s.template_().spec();
+  Append(e, ValidatePodSpec(ps, "spec.template.spec"));
+  if (!ps.restart_policy().empty() && ps.restart_policy() != "Always") {
+    NotSupported(e, "spec.template.spec.restartPolicy", ps.restart_policy(), {"Always"});
+  }
+  if (ps.has_active_deadline_seconds()) {
+    Invalid(e, "spec.template.spec.activeDeadlineSeconds",
+            absl::StrCat(ps.active_deadline_seconds()),
+            "activeDeadlineSeconds in ReplicaSet is not Supported");
   }
 }
 
-void ValidatePort(int port, const std::string& path, Errors* e, bool allow_zero) {
-  if ((allow_zero && port == 0)) return;
-  if (port < 1 || port > 65535) {
-    Invalid(e, path, absl::StrCat(port), "must be between 1 and 65535, inclusive");
+std::vector<std::string> ConfigKeyErrors(const std::string& k) {
+  std::vector<std::string> errs;
+  if (k.size() > 253) errs.push_back("must be no more than 253 characters");
+  bool ok = !k.empty();
+  for (char c : k) ok = ok && (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.');
+  if (!ok) {
+    errs.push_back(
+        "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
+        "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+        "'[-._a-zA-Z0-9]+')");
   }
+  if (k == ".") {
+    errs.push_back("must not be '.'");
+  } else if (k == "..") {
+    errs.push_back("must not be '..'");
+  } else if (absl::StartsWith(k, "..")) {
+    errs.push_back("must not start with '..'");
+  }
+  return errs;
 }
 
-void ValidateProbe(const api::Probe& p, const std::string& path, Errors* e) {
-  int handlers = p.has_exec() + p.has_http_get() + p.has_tcp_socket();
-  if (handlers == 0) {
-    Required(e, path, "must specify a handler type");
-  } else if (handlers > 1) {
-    e->push_back(
-        {path, "FieldValueForbidden", "Forbidden: may not specify more than 1 handler type"});
+void ValidateSecret(const api::Secret& s, Errors* e) {
+  ValidateMetaInto(s.metadata(), true, true, e);
+  std::map<std::string, std::string> data(s.data().begin(), s.data().end());
+  size_t total = 0;
+  for (const auto& [k, v] : data) {
+    InvalidEach(e, absl::StrCat("data[", k, "]"), k, ConfigKeyErrors(k));
+    total += v.size();
   }
-  if (p.has_http_get()) {
-    const auto& port = p.http_get().port();
-    if (port.has_int_val()) {
-      ValidatePort(port.int_val(), path + ".httpGet.port", e, false);
-    } else if (port.str_val().empty()) {
-      Required(e, path + ".httpGet.port");
+  if (total > kMaxSecretSize) TooLong(e, "data", kMaxSecretSize);
+  auto require_json = [&](const std::string& key) {
+    auto it = data.find(key);
+    std::string p = absl::StrCat("data[", key, "]");
+    if (it == data.end()) {
+      Required(e, p);
+      return;
     }
-    if (!p.http_get().scheme().empty()) {
-      OneOf(e, path + ".httpGet.scheme", p.http_get().scheme(), {"HTTP", "HTTPS"});
-    }
-  }
-  if (p.has_tcp_socket() && p.tcp_socket().port().has_int_val()) {
-    ValidatePort(p.tcp_socket().port().int_val(), path + ".tcpSocket.port", e, false);
-  }
-  if (p.has_exec() && p.exec().command_size() == 0) Required(e, path + ".exec.command");
-  if (p.initial_delay_seconds() < 0) {
-    Invalid(e, path + ".initialDelaySeconds", absl::StrCat(p.initial_delay_seconds()),
-            "must be greater than or equal to 0");
-  }
-  for (auto [v, name] : {std::pair<int, const char*>{p.timeout_seconds(), "timeoutSeconds"},
-                         {p.period_seconds(), "periodSeconds"},
-                         {p.success_threshold(), "successThreshold"},
-                         {p.failure_threshold(), "failureThreshold"}}) {
-    if (v < 1)
-      Invalid(e, absl::StrCat(path, ".", name), absl::StrCat(v),
-              "must be greater than or equal to 1");
-  }
-}
-
-void ValidateContainers(const google::protobuf::RepeatedPtrField<api::Container>& cs,
-                        const std::string& path, const std::set<std::string>& volumes,
-                        std::set<std::string>* names, Errors* e) {
-  for (int i = 0; i < cs.size(); ++i) {
-    const api::Container& c = cs[i];
-    std::string p = absl::StrCat(path, "[", i, "]");
-    if (c.name().empty()) {
-      Required(e, p + ".name");
-    } else {
-      std::string why = CheckDns1123Label(c.name());
-      if (!why.empty()) Invalid(e, p + ".name", Q(c.name()), why);
-      if (!names->insert(c.name()).second) {
-        e->push_back(
-            {p + ".name", "FieldValueDuplicate", absl::StrCat("Duplicate value: ", Q(c.name()))});
-      }
-    }
-    if (c.image().empty()) Required(e, p + ".image");
-    OneOf(e, p + ".imagePullPolicy", c.image_pull_policy(), {"Always", "IfNotPresent", "Never"});
-    std::set<std::string> port_names;
-    for (int k = 0; k < c.ports_size(); ++k) {
-      const api::ContainerPort& port = c.ports(k);
-      std::string pp = absl::StrCat(p, ".ports[", k, "]");
-      ValidatePort(port.container_port(), pp + ".containerPort", e, false);
-      ValidatePort(port.host_port(), pp + ".hostPort", e, true);
-      OneOf(e, pp + ".protocol", port.protocol(), {"SCTP", "TCP", "UDP"});
-      if (!port.name().empty() && !port_names.insert(port.name()).second) {
-        e->push_back({pp + ".name", "FieldValueDuplicate",
-                      absl::StrCat("Duplicate value: ", Q(port.name()))});
-      }
-    }
-    for (int k = 0; k < c.env_size(); ++k) {
-      if (c.env(k).name().empty()) Required(e, absl::StrCat(p, ".env[", k, "].name"));
-    }
-    ValidateResources(c.resources(), p + ".resources", e);
-    for (int k = 0; k < c.volume_mounts_size(); ++k) {
-      const api::VolumeMount& m = c.volume_mounts(k);
-      std::string mp = absl::StrCat(p, ".volumeMounts[", k, "]");
-      if (m.mount_path().empty()) Required(e, mp + ".mountPath");
-      if (!volumes.count(m.name())) {
-        e->push_back(
-            {mp + ".name", "FieldValueNotFound", absl::StrCat("Not found: ", Q(m.name()))});
-      }
-      if (m.sub_path().find("..") != std::string::npos ||
-          (!m.sub_path().empty() && m.sub_path()[0] == '/')) {
-        Invalid(e, mp + ".subPath", Q(m.sub_path()), "must be a relative path without '..'");
-      }
-    }
-    if (c.has_liveness_probe()) ValidateProbe(c.liveness_probe(), p + ".livenessProbe", e);
-    if (c.has_readiness_probe()) ValidateProbe(c.readiness_probe(), p + ".readinessProbe", e);
-    if (c.has_startup_probe()) ValidateProbe(c.startup_probe(), p + ".startupProbe", e);
-  }
-}
-
-void ValidatePodSpec(const api::PodSpec& s, const std::string& path, Errors* e) {
-  std::set<std::string> volumes;
-  for (int i = 0; i < s.volumes_size(); ++i) {
-    const api::Volume& v = s.volumes(i);
-    std::string p = absl::StrCat(path, ".volumes[", i, "]");
-    if (v.name().empty()) Required(e, p + ".name");
-    if (!volumes.insert(v.name()).second) {
-      e->push_back(
-          {p + ".name", "FieldValueDuplicate", absl::StrCat("Duplicate value: ", Q(v.name()))});
-    }
-    int sources = v.has_empty_dir() + v.has_host_path() + v.has_secret();
-    if (sources == 0) Required(e, p, "must specify a volume type");
-    if (sources > 1) {
-      e->push_back(
-          {p, "FieldValueForbidden", "Forbidden: may not specify more than 1 volume type"});
-    }
-    if (v.has_host_path() && v.host_path().path().empty()) Required(e, p + ".hostPath.path");
-    if (v.has_secret() && v.secret().secret_name().empty()) Required(e, p + ".secret.secretName");
-  }
-  if (s.containers_size() == 0) Required(e, path + ".containers");
-  std::set<std::string> names;
-  ValidateContainers(s.init_containers(), path + ".initContainers", volumes, &names, e);
-  ValidateContainers(s.containers(), path + ".containers", volumes, &names, e);
-  OneOf(e, path + ".restartPolicy", s.restart_policy(), {"Always", "OnFailure", "Never"});
-  OneOf(e, path + ".dnsPolicy", s.dns_policy(),
-        {"ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"});
-  if (s.termination_grace_period_seconds() < 0) {
-    Invalid(e, path + ".terminationGracePeriodSeconds",
-            absl::StrCat(s.termination_grace_period_seconds()),
-            "must be greater than or equal to 0");
-  }
-  for (const auto& [k, v] : s.node_selector()) {
-    google::protobuf::Map<std::string, std::string> one;
-    one[k] = v;
-    for (FieldError& f : ValidateLabels(one, path + ".nodeSelector")) e->push_back(std::move(f));
-  }
-  for (int i = 0; i < s.image_pull_secrets_size(); ++i) {
-    if (s.image_pull_secrets(i).name().empty()) {
-      Required(e, absl::StrCat(path, ".imagePullSecrets[", i, "].name"));
-    }
-  }
-  for (int i = 0; i < s.tolerations_size(); ++i) {
-    const api::Toleration& t = s.tolerations(i);
-    std::string p = absl::StrCat(path, ".tolerations[", i, "]");
-    if (!t.operator_().empty()) OneOf(e, p + ".operator", t.operator_(), {"Equal", "Exists"});
-    if (!t.effect().empty()) {
-      OneOf(e, p + ".effect", t.effect(), {"NoSchedule", "PreferNoSchedule", "NoExecute"});
-    }
-    if (t.operator_() == "Exists" && !t.value().empty()) {
-      Invalid(e, p + ".operator", Q(t.operator_()),
-              "value must be empty when `operator` is 'Exists'");
-    }
-  }
-  auto check_ops = [&](const google::protobuf::RepeatedPtrField<api::NodeSelectorRequirement>& reqs,
-                       const std::string& p) {
-    for (int i = 0; i < reqs.size(); ++i) {
-      const auto& r = reqs[i];
-      std::string rp = absl::StrCat(p, "[", i, "]");
-      OneOf(e, rp + ".operator", r.operator_(),
-            {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"});
-      if ((r.operator_() == "In" || r.operator_() == "NotIn") && r.values_size() == 0) {
-        Required(e, rp + ".values", "must be specified when `operator` is 'In' or 'NotIn'");
-      }
-      if ((r.operator_() == "Exists" || r.operator_() == "DoesNotExist") && r.values_size() > 0) {
-        e->push_back(
-            {rp + ".values", "FieldValueForbidden",
-             "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"});
-      }
-      if ((r.operator_() == "Gt" || r.operator_() == "Lt") && r.values_size() != 1) {
-        Required(e, rp + ".values",
-                 "must be specified single value when `operator` is 'Lt' or 'Gt'");
-      }
+    Json j = Json::parse(it->second, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      Invalid(e, p, "\"<secret contents redacted>\"",
+              j.is_discarded() ? "invalid JSON" : "must be a JSON object");
     }
   };
-  const auto& na = s.affinity().node_affinity();
-  const auto& terms =
-      na.required_during_scheduling_ignored_during_execution().node_selector_terms();
-  std::string ap =
-      path +
-      ".affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms";
-  for (int i = 0; i < terms.size(); ++i) {
-    check_ops(terms[i].match_expressions(), absl::StrCat(ap, "[", i, "].matchExpressions"));
+  const std::string& t = s.type();
+  if (t == "kubernetes.io/dockerconfigjson") {
+    require_json(".dockerconfigjson");
+  } else if (t == "kubernetes.io/dockercfg") {
+    require_json(".dockercfg");
+  } else if (t == "kubernetes.io/basic-auth") {
+    if (!data.count("username") && !data.count("password")) {
+      Required(e, "data[username]");
+      Required(e, "data[password]");
+    }
+  } else if (t == "kubernetes.io/ssh-auth") {
+    if (data["ssh-privatekey"].empty()) Required(e, "data[ssh-privatekey]");
+  } else if (t == "kubernetes.io/tls") {
+    if (!data.count("tls.crt")) Required(e, "data[tls.crt]");
+    if (!data.count("tls.key")) Required(e, "data[tls.key]");
+  } else if (t == "kubernetes.io/service-account-token") {
+    if (!s.metadata().annotations().contains("kubernetes.io/service-account.name")) {
+      Required(e, "metadata.annotations[kubernetes.io/service-account.name]");
+    }
   }
 }
 
-void ValidateSelector(const api::LabelSelector& sel, const std::string& path, Errors* e) {
-  absl::StatusOr<LabelSelector> s = LabelSelector::FromProto(sel);
-  if (!s.ok()) Invalid(e, path, "", std::string(s.status().message()));
+void ValidateNode(const api::Node& n, Errors* e) {
+  ValidateMetaInto(n.metadata(), false, true, e);
+  std::set<std::string> seen;
+  for (int i = 0; i < n.spec().taints_size(); ++i) {
+    const api::Taint& t = n.spec().taints(i);
+    std::string p = absl::StrCat("spec.taints[", i, "]");
+    if (t.key().empty()) {
+      Required(e, p + ".key");
+    } else {
+      InvalidEach(e, p + ".key", t.key(), QualifiedNameErrors(t.key()));
+    }
+    InvalidEach(e, p + ".value", t.value(), LabelValueErrors(t.value()));
+    OneOf(e, p + ".effect", t.effect(), {"NoSchedule", "PreferNoSchedule", "NoExecute"});
+    if (!seen.insert(t.key() + "\n" + t.effect()).second) {
+      e->push_back({p, "FieldValueDuplicate",
+                    absl::StrCat("Duplicate value: ", Q(t.key() + ":" + t.effect()),
+                                 ": taints must be unique by key and effect pair")});
+    }
+  }
 }
 
-std::string MapString(const google::protobuf::Map<std::string, std::string>& m) {
-  std::map<std::string, std::string> sorted(m.begin(), m.end());
-  std::vector<std::string> parts;
-  for (const auto& [k, v] : sorted) parts.push_back(absl::StrCat(Q(k), ":", Q(v)));
-  return absl::StrCat("map[string]string{", absl::StrJoin(parts, ", "), "}");
+void ValidateEvent(const api::Event& ev, Errors* e) {
+  ValidateMetaInto(ev.metadata(), true, true, e);
+  const std::string& ns = ev.metadata().namespace_();
+  const std::string& ons = ev.involved_object().namespace_();
+  bool ok = ons.empty() ? (ns.empty() || ns == "default" || ns == "kube-system") : ns == ons;
+  if (!ok) Invalid(e, "involvedObject.namespace", Q(ons), "does not match event.namespace");
+  if (!ev.type().empty()) OneOf(e, "type", ev.type(), {"Normal", "Warning"});
+  if (ev.reason().size() > 128) TooLong(e, "reason", 128);
+}
+
+void ValidateLease(const api::Lease& l, Errors* e) {
+  ValidateMetaInto(l.metadata(), true, true, e);
+  const api::LeaseSpec& s = l.spec();
+  if (s.has_lease_duration_seconds() && s.lease_duration_seconds() <= 0) {
+    Invalid(e, "spec.leaseDurationSeconds", absl::StrCat(s.lease_duration_seconds()),
+            "must be greater than 0");
+  }
+  if (s.has_lease_transitions()) NonNegative(e, "spec.leaseTransitions", s.lease_transitions());
+}
+
+void ValidateMetricTarget(const api::MetricTarget& t, const std::string& p, Errors* e) {
+  if (t.type().empty()) {
+    Required(e, p + ".type", "must specify a metric target type");
+  } else if (t.type() != "Utilization" && t.type() != "Value" && t.type() != "AverageValue") {
+    Invalid(e, p + ".type", Q(t.type()), "must be either Utilization, Value, or AverageValue");
+  }
+  for (auto [v, name] : {std::pair<const std::string*, const char*>{&t.value(), "value"},
+                         {&t.average_value(), "averageValue"}}) {
+    if (v->empty()) continue;
+    absl::StatusOr<Quantity> q = ParseQuantity(*v);
+    if (!q.ok()) {
+      Invalid(e, absl::StrCat(p, ".", name), Q(*v), std::string(q.status().message()));
+    } else if (q->IsNegative() || q->IsZero()) {
+      Invalid(e, absl::StrCat(p, ".", name), Q(*v), "must be positive");
+    }
+  }
+  if (t.has_average_utilization() && t.average_utilization() < 1) {
+    Invalid(e, p + ".averageUtilization", absl::StrCat(t.average_utilization()),
+            "must be greater than 0");
+  }
+}
+
+void ValidateHpa(const api::HorizontalPodAutoscaler& h, Errors* e) {
+  ValidateMetaInto(h.metadata(), true, true, e);
+  const api::HorizontalPodAutoscalerSpec& s = h.spec();
+  const api::CrossVersionObjectReference& ref = s.scale_target_ref();
+  if (ref.kind().empty()) Required(e, "spec.scaleTargetRef.kind");
+  if (ref.name().empty()) Required(e, "spec.scaleTargetRef.name");
+  for (auto [v, name] :
+       {std::pair<const std::string*, const char*>{&ref.kind(), "kind"}, {&ref.name(), "name"}}) {
+    if (*v == "." || *v == ".." || absl::StrContains(*v, "/") || absl::StrContains(*v, "%")) {
+      Invalid(e, absl::StrCat("spec.scaleTargetRef.", name), Q(*v),
+              "may not contain '/' or '%' or be '.' or '..'");
+    }
+  }
+  if (s.has_min_replicas() && s.min_replicas() < 1) {
+    Invalid(e, "spec.minReplicas", absl::StrCat(s.min_replicas()),
+            "must be greater than or equal to 1");
+  }
+  if (s.max_replicas() < 1) {
+    Invalid(e, "spec.maxReplicas", absl::StrCat(s.max_replicas()), "must be greater than 0");
+  }
+  if (s.has_min_replicas() && s.max_replicas() < s.min_replicas()) {
+    Invalid(e, "spec.maxReplicas", absl::StrCat(s.max_replicas()),
+            "must be greater than or equal to `minReplicas`");
+  }
+  if (s.has_target_cpu_utilization_percentage() && s.target_cpu_utilization_percentage() < 1) {
+    Invalid(e, "spec.targetCPUUtilizationPercentage",
+            absl::StrCat(s.target_cpu_utilization_percentage()), "must be greater than 0");
+  }
+  for (int i = 0; i < s.metrics_size(); ++i) {
+    const api::MetricSpec& m = s.metrics(i);
+    std::string p = absl::StrCat("spec.metrics[", i, "]");
+    if (m.type().empty()) {
+      Required(e, p + ".type", "must specify a metric source type");
+    } else if (m.type() != "Resource") {
+      OneOf(e, p + ".type", m.type(),
+            {"ContainerResource", "External", "Object", "Pods", "Resource"});
+      continue;  // mk supports only resource metrics; other sources are not modelled
+    }
+    if (!m.has_resource()) {
+      Required(e, p + ".resource", "must populate information for the given metric source");
+      continue;
+    }
+    const api::ResourceMetricSource& r = m.resource();
+    std::string rp = p + ".resource";
+    if (r.name().empty()) {
+      Required(e, rp + ".name", "must specify a resource name");
+    } else {
+      ValidateContainerResourceName(r.name(), rp + ".name", e);
+    }
+    bool legacy = r.has_target_average_utilization() || !r.target_average_value().empty();
+    if (legacy && !r.has_target()) {
+      if (r.has_target_average_utilization() && r.target_average_utilization() < 1) {
+        Invalid(e, rp + ".targetAverageUtilization", absl::StrCat(r.target_average_utilization()),
+                "must be greater than 0");
+      }
+      continue;
+    }
+    ValidateMetricTarget(r.target(), rp + ".target", e);
+    bool util = r.target().has_average_utilization();
+    bool avg = !r.target().average_value().empty();
+    if (!util && !avg) {
+      Required(e, rp + ".target.averageUtilization",
+               "must set either a target raw value or a target utilization");
+    } else if (util && avg) {
+      Forbidden(e, rp + ".target.averageValue",
+                "may not set both a target raw value and a target utilization");
+    }
+  }
+  for (auto [rules, name] :
+       {std::pair<const api::HPAScalingRules*, const char*>{&s.behavior().scale_up(), "scaleUp"},
+        {&s.behavior().scale_down(), "scaleDown"}}) {
+    std::string p = absl::StrCat("spec.behavior.", name);
+    if (rules->has_stabilization_window_seconds() &&
+        (rules->stabilization_window_seconds() < 0 ||
+         rules->stabilization_window_seconds() > 3600)) {
+      Invalid(e, p + ".stabilizationWindowSeconds",
+              absl::StrCat(rules->stabilization_window_seconds()),
+              "must be less than or equal to 3600");
+    }
+    OneOf(e, p + ".selectPolicy", rules->select_policy(), {"Disabled", "Max", "Min"},
+          /*allow_empty=*/true);
+    for (int i = 0; i < rules->policies_size(); ++i) {
+      const api::HPAScalingPolicy& pol = rules->policies(i);
+      std::string pp = absl::StrCat(p, ".policies[", i, "]");
+      OneOf(e, pp + ".type", pol.type(), {"Percent", "Pods"});
+      if (pol.value() <= 0) {
+        Invalid(e, pp + ".value", absl::StrCat(pol.value()), "must be greater than zero");
+      }
+      if (pol.period_seconds() <= 0 || pol.period_seconds() > 1800) {
+        Invalid(e, pp + ".periodSeconds", absl::StrCat(pol.period_seconds()),
+                pol.period_seconds() <= 0 ? "must be greater than zero"
+                                          : "must be less than or equal to 1800");
+      }
+    }
+  }
+}
+
+void ValidatePodUpdate(const api::Pod& o, const api::Pod& n, Errors* e) {
+  const api::PodSpec& os = o.spec();
+  const api::PodSpec& ns = n.spec();
+  if (ns.has_active_deadline_seconds()) {
+    if (os.has_active_deadline_seconds() &&
+        os.active_deadline_seconds() < ns.active_deadline_seconds()) {
+      Invalid(e, "spec.activeDeadlineSeconds", absl::StrCat(ns.active_deadline_seconds()),
+              "must be less than or equal to previous value");
+      return;
+    }
+  } else if (os.has_active_deadline_seconds()) {
+    Invalid(e, "spec.activeDeadlineSeconds", "null",
+            "must not update from a positive integer to nil value");
+  }
+  // Tolerations: only additions (an existing one may change only its tolerationSeconds).
+  for (const api::Toleration& t : os.tolerations()) {
+    bool found = false;
+    for (const api::Toleration& u : ns.tolerations()) {
+      api::Toleration a = t, b = u;
+      a.clear_toleration_seconds();
+      b.clear_toleration_seconds();
+      if (MessageDifferencer::Equals(a, b)) found = true;
+    }
+    if (!found) {
+      Forbidden(e, "spec.tolerations",
+                "existing toleration can not be modified except its tolerationSeconds");
+      break;
+    }
+  }
+  // Compare the specs with the mutable fields neutralised.
+  api::PodSpec a = os, b = ns;
+  for (api::PodSpec* s : {&a, &b}) {
+    for (auto& c : *s->mutable_containers()) c.clear_image();
+    for (auto& c : *s->mutable_init_containers()) c.clear_image();
+    s->clear_active_deadline_seconds();
+    s->clear_tolerations();
+  }
+  // A negative grace period may be set to 1.
+  if (os.has_termination_grace_period_seconds() && os.termination_grace_period_seconds() < 0 &&
+      ns.termination_grace_period_seconds() == 1) {
+    b.set_termination_grace_period_seconds(os.termination_grace_period_seconds());
+  }
+  // Binding sets nodeName once; after that it is immutable like the rest of the spec.
+  if (os.node_name().empty()) b.set_node_name("");
+  if (!MessageDifferencer::Equals(a, b)) Forbidden(e, "spec", kPodUpdateForbidden);
 }
 
 }  // namespace
 
+std::vector<FieldError> ValidateObjectMeta(const api::ObjectMeta& meta, bool namespaced,
+                                           bool name_is_subdomain) {
+  Errors e;
+  ValidateMetaInto(meta, namespaced, name_is_subdomain, &e);
+  return e;
+}
+
 std::vector<FieldError> Validate(const google::protobuf::Message& obj) {
   Errors e;
   if (const auto* pod = dynamic_cast<const api::Pod*>(&obj)) {
-    ValidateMeta(pod->metadata(), true, true, &e);
-    ValidatePodSpec(pod->spec(), "spec", &e);
+    ValidateMetaInto(pod->metadata(), true, true, &e);
+    Append(&e, ValidatePodSpec(pod->spec(), "spec"));
   } else if (const auto* rs = dynamic_cast<const api::ReplicaSet*>(&obj)) {
-    ValidateMeta(rs->metadata(), true, true, &e);
-    if (rs->spec().replicas() < 0) {
-      Invalid(&e, "spec.replicas", absl::StrCat(rs->spec().replicas()),
-              "must be greater than or equal to 0");
-    }
-    const api::LabelSelector& sel = rs->spec().selector();
-    if (sel.match_labels_size() == 0 && sel.match_expressions_size() == 0) {
-      Required(&e, "spec.selector");
-    } else {
-      ValidateSelector(sel, "spec.selector", &e);
-      absl::StatusOr<LabelSelector> s = LabelSelector::FromProto(sel);
-      const auto& labels = rs->spec().template_().metadata().labels();
-      if (s.ok() && !s->Matches(labels)) {
-        Invalid(&e, "spec.template.metadata.labels", MapString(labels),
-                "`selector` does not match template `labels`");
-      }
-    }
-    for (FieldError& f : ValidateLabels(rs->spec().template_().metadata().labels(),
-                                        "spec.template.metadata.labels")) {
-      e.push_back(std::move(f));
-    }
-    ValidatePodSpec(rs->spec().template_().spec(), "spec.template.spec", &e);
-    const std::string& rp = rs->spec().template_().spec().restart_policy();
-    if (rp != "Always") NotSupported(&e, "spec.template.spec.restartPolicy", rp, {"Always"});
+    ValidateReplicaSet(*rs, &e);
   } else if (const auto* secret = dynamic_cast<const api::Secret*>(&obj)) {
-    ValidateMeta(secret->metadata(), true, true, &e);
-    size_t total = 0;
-    for (const auto& [k, v] : secret->data()) {
-      total += v.size();
-      bool ok = !k.empty();
-      for (char c : k)
-        ok = ok && (isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.');
-      if (!ok) {
-        Invalid(&e, absl::StrCat("data[", k, "]"), Q(k),
-                "a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
-      }
-    }
-    if (total > 1024 * 1024)
-      e.push_back({"data", "FieldValueTooLong", "Too long: must have at most 1048576 bytes"});
-    if (secret->type() == "kubernetes.io/dockerconfigjson") {
-      auto it = secret->data().find(".dockerconfigjson");
-      if (it == secret->data().end()) {
-        Required(&e, "data[.dockerconfigjson]");
-      } else if (!Json::accept(it->second)) {
-        Invalid(&e, "data[.dockerconfigjson]", "<secret contents redacted>", "invalid JSON");
-      }
-    } else if (secret->type() == "kubernetes.io/dockercfg") {
-      if (!secret->data().contains(".dockercfg")) Required(&e, "data[.dockercfg]");
-    }
+    ValidateSecret(*secret, &e);
   } else if (const auto* ns = dynamic_cast<const api::Namespace*>(&obj)) {
-    ValidateMeta(ns->metadata(), false, false, &e);
+    ValidateMetaInto(ns->metadata(), false, false, &e);
+    for (const std::string& f : ns->spec().finalizers()) {
+      InvalidEach(&e, "spec.finalizers", f, QualifiedNameErrors(f));
+    }
   } else if (const auto* node = dynamic_cast<const api::Node*>(&obj)) {
-    ValidateMeta(node->metadata(), false, true, &e);
-    for (int i = 0; i < node->spec().taints_size(); ++i) {
-      const api::Taint& t = node->spec().taints(i);
-      std::string p = absl::StrCat("spec.taints[", i, "]");
-      if (t.key().empty()) Required(&e, p + ".key");
-      OneOf(&e, p + ".effect", t.effect(), {"NoSchedule", "PreferNoSchedule", "NoExecute"});
-    }
+    ValidateNode(*node, &e);
+  } else if (const auto* ev = dynamic_cast<const api::Event*>(&obj)) {
+    ValidateEvent(*ev, &e);
+  } else if (const auto* lease = dynamic_cast<const api::Lease*>(&obj)) {
+    ValidateLease(*lease, &e);
   } else if (const auto* hpa = dynamic_cast<const api::HorizontalPodAutoscaler*>(&obj)) {
-    ValidateMeta(hpa->metadata(), true, true, &e);
-    const auto& s = hpa->spec();
-    if (s.scale_target_ref().kind().empty()) Required(&e, "spec.scaleTargetRef.kind");
-    if (s.scale_target_ref().name().empty()) Required(&e, "spec.scaleTargetRef.name");
-    if (s.min_replicas() < 1) {
-      Invalid(&e, "spec.minReplicas", absl::StrCat(s.min_replicas()),
-              "must be greater than or equal to 1");
-    }
-    if (s.max_replicas() < s.min_replicas()) {
-      Invalid(&e, "spec.maxReplicas", absl::StrCat(s.max_replicas()),
-              "must be greater than or equal to `minReplicas`");
-    }
-    for (int i = 0; i < s.metrics_size(); ++i) {
-      OneOf(&e, absl::StrCat("spec.metrics[", i, "].type"), s.metrics(i).type(),
-            {"ContainerResource", "External", "Object", "Pods", "Resource"});
-    }
+    ValidateHpa(*hpa, &e);
   } else {
-    // ServiceAccount, Event, Lease, ...: metadata only.
-    ValidateMeta(Meta(obj), true, true, &e);
+    // ServiceAccount and anything else with metadata: names are DNS subdomains.
+    ValidateMetaInto(Meta(obj), true, true, &e);
   }
   return e;
 }
@@ -381,38 +419,46 @@ std::vector<FieldError> Validate(const google::protobuf::Message& obj) {
 std::vector<FieldError> ValidateUpdate(const google::protobuf::Message& old_obj,
                                        const google::protobuf::Message& new_obj) {
   Errors e;
-  const auto* o = dynamic_cast<const api::Pod*>(&old_obj);
-  const auto* n = dynamic_cast<const api::Pod*>(&new_obj);
-  if (o == nullptr || n == nullptr) return e;
-  if (!o->spec().node_name().empty() && o->spec().node_name() != n->spec().node_name()) {
-    e.push_back(
-        {"spec.nodeName", "FieldValueForbidden",
-         "Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
-         "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
-         "`spec.tolerations` (only additions to existing tolerations) or "
-         "`spec.terminationGracePeriodSeconds`"});
-    return e;
+  const api::ObjectMeta& om = Meta(old_obj);
+  const api::ObjectMeta& nm = Meta(new_obj);
+  if (nm.name() != om.name()) Invalid(&e, "metadata.name", Q(nm.name()), kImmutable);
+  if (nm.namespace_() != om.namespace_()) {
+    Invalid(&e, "metadata.namespace", Q(nm.namespace_()), kImmutable);
   }
-  // Compare with the mutable fields neutralised.
-  api::PodSpec a = o->spec(), b = n->spec();
-  for (api::PodSpec* s : {&a, &b}) {
-    for (auto& c : *s->mutable_containers()) c.clear_image();
-    for (auto& c : *s->mutable_init_containers()) c.clear_image();
-    s->clear_active_deadline_seconds();
-    s->clear_tolerations();
-    s->clear_termination_grace_period_seconds();
-    s->clear_node_name();
-  }
-  if (!google::protobuf::util::MessageDifferencer::Equals(a, b)) {
-    e.push_back(
-        {"spec", "FieldValueForbidden",
-         "Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
-         "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, "
-         "`spec.tolerations` (only additions to existing tolerations) or "
-         "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously "
-         "negative)"});
+  if (!nm.uid().empty() && nm.uid() != om.uid())
+    Invalid(&e, "metadata.uid", Q(nm.uid()), kImmutable);
+  if (const auto* o = dynamic_cast<const api::Pod*>(&old_obj)) {
+    if (const auto* n = dynamic_cast<const api::Pod*>(&new_obj)) ValidatePodUpdate(*o, *n, &e);
+  } else if (const auto* o = dynamic_cast<const api::ReplicaSet*>(&old_obj)) {
+    const auto* n = dynamic_cast<const api::ReplicaSet*>(&new_obj);
+    if (n != nullptr && !MessageDifferencer::Equals(o->spec().selector(), n->spec().selector())) {
+      absl::StatusOr<LabelSelector> sel = LabelSelector::FromProto(n->spec().selector());
+      Invalid(&e, "spec.selector", Q(sel.ok() ? sel->ToString() : ""), kImmutable);
+    }
+  } else if (const auto* o = dynamic_cast<const api::Secret*>(&old_obj)) {
+    const auto* n = dynamic_cast<const api::Secret*>(&new_obj);
+    if (n != nullptr && o->has_immutable() && o->immutable()) {
+      if (!MessageDifferencer::Equals(*o, *n)) {
+        api::Secret a = *o, b = *n;
+        a.clear_metadata();
+        b.clear_metadata();
+        if (!MessageDifferencer::Equals(a, b)) {
+          if (!(n->has_immutable() && n->immutable())) {
+            Forbidden(&e, "immutable", "field is immutable when `immutable` is set");
+          } else {
+            Forbidden(&e, "data", "field is immutable when `immutable` is set");
+          }
+        }
+      }
+    }
   }
   return e;
+}
+
+std::string FieldErrorsString(const std::vector<FieldError>& errs) {
+  std::vector<std::string> parts;
+  for (const FieldError& f : errs) parts.push_back(absl::StrCat(f.field, ": ", f.message));
+  return absl::StrJoin(parts, ", ");
 }
 
 }  // namespace mk
