@@ -3,65 +3,129 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
+#include "api.pb.h"
 #include "common/api_error.h"
 
 namespace mk::apiserver {
 namespace {
 
-// Patch merge keys by the field's JSON path from the object root, with list indices
-// dropped ("spec.containers", "spec.template.spec.containers", ...). Matching is on the
-// path's suffix so that pod specs inside templates share the rules.
-const std::map<std::string, std::string>& MergeKeys() {
-  static const auto* k = new std::map<std::string, std::string>{
-      {"spec.containers", "name"},
-      {"spec.initContainers", "name"},
-      {"spec.containers.ports", "containerPort"},
-      {"spec.initContainers.ports", "containerPort"},
-      {"spec.containers.env", "name"},
-      {"spec.initContainers.env", "name"},
-      {"spec.containers.volumeMounts", "mountPath"},
-      {"spec.initContainers.volumeMounts", "mountPath"},
-      {"spec.volumes", "name"},
-      {"spec.imagePullSecrets", "name"},
-      {"imagePullSecrets", "name"},
-      {"secrets", "name"},
-      {"metadata.ownerReferences", "uid"},
-      {"status.conditions", "type"},
-      {"status.addresses", "type"},
-      {"status.containerStatuses", "name"},
-      {"status.initContainerStatuses", "name"},
-      {"spec.taints", "key"},
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+constexpr char kDirective[] = "$patch";
+constexpr char kRetainKeys[] = "$retainKeys";
+constexpr absl::string_view kDeletePrefix = "$deleteFromPrimitiveList/";
+constexpr absl::string_view kOrderPrefix = "$setElementOrder/";
+constexpr char kSetList[] = "*";  // merge-key table value: a list of primitives merged as a set
+
+// (message name, JSON field) → patch merge key, as Kubernetes' struct tags
+// `patchStrategy:"merge" patchMergeKey:"..."` (plus the few this project chose: taints,
+// container statuses, ServiceAccount imagePullSecrets). Lists not listed here replace.
+const std::map<std::pair<std::string, std::string>, std::string>& MergeKeys() {
+  static const auto* keys = new std::map<std::pair<std::string, std::string>, std::string>{
+      {{"ObjectMeta", "ownerReferences"}, "uid"},
+      {{"ObjectMeta", "finalizers"}, kSetList},
+      {{"PodSpec", "containers"}, "name"},
+      {{"PodSpec", "initContainers"}, "name"},
+      {{"PodSpec", "volumes"}, "name"},
+      {{"PodSpec", "imagePullSecrets"}, "name"},
+      {{"Container", "ports"}, "containerPort"},
+      {{"Container", "env"}, "name"},
+      {{"Container", "volumeMounts"}, "mountPath"},
+      {{"PodStatus", "conditions"}, "type"},
+      {{"PodStatus", "containerStatuses"}, "name"},
+      {{"PodStatus", "initContainerStatuses"}, "name"},
+      {{"PodStatus", "podIPs"}, "ip"},
+      {{"NodeSpec", "taints"}, "key"},
+      {{"NodeSpec", "podCIDRs"}, kSetList},
+      {{"NodeStatus", "conditions"}, "type"},
+      {{"NodeStatus", "addresses"}, "type"},
+      {{"ReplicaSetStatus", "conditions"}, "type"},
+      {{"HorizontalPodAutoscalerStatus", "conditions"}, "type"},
+      {{"ServiceAccount", "secrets"}, "name"},
+      {{"ServiceAccount", "imagePullSecrets"}, "name"},
   };
-  return *k;
+  return *keys;
 }
 
-std::string MergeKeyFor(const std::string& path) {
-  for (const auto& [suffix, key] : MergeKeys()) {
-    if (path == suffix) return key;
-    if (absl::EndsWith(path, "." + suffix) &&
-        (absl::StartsWith(suffix, "spec.") || absl::StartsWith(suffix, "metadata.") ||
-         absl::StartsWith(suffix, "status."))) {
-      return key;
+// What the schema says about one field: the message type of its value (or of its list's
+// elements; null when unknown, a scalar or a map) and how it merges if it is a list.
+struct FieldInfo {
+  const Descriptor* type = nullptr;
+  std::string key;   // patch merge key; empty: the list replaces
+  bool set = false;  // a list of primitives merged as a set
+};
+
+FieldInfo Describe(const Descriptor* parent, const std::string& name) {
+  FieldInfo info;
+  if (parent == nullptr) return info;
+  for (int i = 0; i < parent->field_count(); ++i) {
+    const FieldDescriptor* f = parent->field(i);
+    if (f->json_name() != name) continue;
+    if (!f->is_map()) info.type = f->message_type();
+    auto it = MergeKeys().find({parent->name(), name});
+    if (it != MergeKeys().end()) {
+      if (it->second == kSetList) {
+        info.set = true;
+      } else {
+        info.key = it->second;
+      }
+    }
+    break;
+  }
+  return info;
+}
+
+// The `$patch` directive of a map ("" if none).
+std::string Directive(const Json& j) {
+  if (!j.is_object()) return "";
+  auto it = j.find(kDirective);
+  if (it == j.end()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::string Sub(const std::string& path, const std::string& key) {
+  return path.empty() ? key : absl::StrCat(path, ".", key);
+}
+
+absl::Status PatchError(const std::string& path, absl::string_view message) {
+  return BadRequestError(path.empty() ? std::string(message) : absl::StrCat(path, ": ", message));
+}
+
+absl::StatusOr<Json> MergeMap(const Json& original, const Json& patch, const Descriptor* type,
+                              const std::string& path);
+
+// `list` with the elements named in `order` (by merge key) first, in that order.
+Json Reorder(const Json& list, const Json& order, const std::string& key) {
+  Json out = Json::array();
+  std::vector<bool> used(list.size(), false);
+  for (const Json& o : order) {
+    if (!o.is_object() || !o.contains(key)) continue;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (used[i] || !list[i].is_object() || !list[i].contains(key)) continue;
+      if (list[i][key] != o[key]) continue;
+      out.push_back(list[i]);
+      used[i] = true;
+      break;
     }
   }
-  return "";
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (!used[i]) out.push_back(list[i]);
+  }
+  return out;
 }
 
-bool IsSetList(const std::string& path) {
-  return path == "metadata.finalizers" || absl::EndsWith(path, ".finalizers");
-}
-
-absl::StatusOr<Json> Strategic(const Json& original, const Json& patch, const std::string& path);
-
-absl::StatusOr<Json> MergeList(const Json& original, const Json& patch, const std::string& path) {
-  if (!patch.is_array())
-    return BadRequestError(absl::StrCat(path, ": expected a list in the patch"));
-  if (IsSetList(path) && original.is_array()) {
+absl::StatusOr<Json> MergeList(const Json& original, const Json& patch, const FieldInfo& info,
+                               const std::string& path) {
+  bool replace = false;
+  for (const Json& e : patch) replace |= Directive(e) == "replace";
+  if (info.set && !replace) {
     Json out = original;
     for (const Json& v : patch) {
       bool found = false;
@@ -70,158 +134,207 @@ absl::StatusOr<Json> MergeList(const Json& original, const Json& patch, const st
     }
     return out;
   }
-  std::string key = MergeKeyFor(path);
-  // $patch: replace as an element replaces the whole list.
-  for (const Json& el : patch) {
-    if (el.is_object() && el.value("$patch", "") == "replace") {
-      Json out = Json::array();
-      for (const Json& e : patch) {
-        if (!(e.is_object() && e.contains("$patch"))) out.push_back(e);
-      }
-      return out;
-    }
-  }
-  if (key.empty() || !original.is_array()) {
+  if (info.key.empty() || replace) {  // the patch's list is the new list
     Json out = Json::array();
     for (const Json& e : patch) {
-      if (!(e.is_object() && e.value("$patch", "") == "delete")) out.push_back(e);
+      if (!e.is_object()) {
+        out.push_back(e);
+        continue;
+      }
+      if (!Directive(e).empty()) continue;
+      absl::StatusOr<Json> el = MergeMap(Json::object(), e, info.type, path);
+      if (!el.ok()) return el.status();
+      out.push_back(std::move(*el));
     }
     return out;
   }
   Json out = original;
-  for (const Json& el : patch) {
-    if (!el.is_object() || !el.contains(key)) {
-      return BadRequestError(
-          absl::StrCat(path, ": map in the list does not contain the merge key \"", key, "\""));
+  for (const Json& e : patch) {
+    if (!e.is_object() || !e.contains(info.key)) {
+      return PatchError(path, absl::StrCat("map: ", e.dump(),
+                                           " does not contain declared merge key: ", info.key));
     }
-    const Json& kv = el[key];
-    bool del = el.value("$patch", "") == "delete";
-    bool found = false;
-    for (size_t i = 0; i < out.size(); ++i) {
-      if (!out[i].is_object() || !out[i].contains(key) || out[i][key] != kv) continue;
-      found = true;
-      if (del) {
-        out.erase(out.begin() + i);
-      } else {
-        absl::StatusOr<Json> merged = Strategic(out[i], el, path);
-        if (!merged.ok()) return merged.status();
-        out[i] = std::move(*merged);
+    const Json& want = e[info.key];
+    auto matches = [&](const Json& o) {
+      return o.is_object() && o.contains(info.key) && o[info.key] == want;
+    };
+    if (Directive(e) == "delete") {
+      Json kept = Json::array();
+      for (const Json& o : out) {
+        if (!matches(o)) kept.push_back(o);
       }
-      break;
+      out = std::move(kept);
+      continue;
     }
-    if (!found && !del) {
-      absl::StatusOr<Json> fresh = Strategic(Json::object(), el, path);
-      if (!fresh.ok()) return fresh.status();
-      out.push_back(std::move(*fresh));
+    size_t i = 0;
+    while (i < out.size() && !matches(out[i])) ++i;
+    absl::StatusOr<Json> el =
+        MergeMap(i < out.size() ? out[i] : Json::object(), e, info.type, path);
+    if (!el.ok()) return el.status();
+    if (i < out.size()) {
+      out[i] = std::move(*el);
+    } else {
+      out.push_back(std::move(*el));
     }
   }
   return out;
 }
 
-absl::StatusOr<Json> Strategic(const Json& original, const Json& patch, const std::string& path) {
-  if (!patch.is_object()) return patch;
-  if (patch.value("$patch", "") == "replace") {
-    Json out = patch;
-    out.erase("$patch");
-    return out;
+absl::StatusOr<Json> MergeMap(const Json& original, const Json& patch, const Descriptor* type,
+                              const std::string& path) {
+  std::string directive = Directive(patch);
+  if (directive == "replace") {
+    Json rest = patch;
+    rest.erase(kDirective);
+    return MergeMap(Json::object(), rest, type, path);
   }
-  if (patch.value("$patch", "") == "delete") return Json();  // caller drops it
+  if (!directive.empty() && directive != "merge") {
+    return PatchError(path, absl::StrCat("unknown patch directive \"$patch: ", directive, "\""));
+  }
   Json out = original.is_object() ? original : Json::object();
-  if (patch.contains("$retainKeys") && patch["$retainKeys"].is_array()) {
+  if (auto it = patch.find(kRetainKeys); it != patch.end()) {
+    if (!it->is_array()) return PatchError(path, "$retainKeys must be a list of strings");
     std::set<std::string> keep;
-    for (const Json& k : patch["$retainKeys"]) {
-      if (k.is_string()) keep.insert(k.get<std::string>());
+    for (const Json& k : *it) {
+      if (!k.is_string()) return PatchError(path, "$retainKeys must be a list of strings");
+      keep.insert(k.get<std::string>());
     }
-    for (auto it = out.begin(); it != out.end();) {
-      if (!keep.count(it.key())) {
-        it = out.erase(it);
-      } else {
-        ++it;
-      }
+    for (auto o = out.begin(); o != out.end();) {
+      o = keep.count(o.key()) ? std::next(o) : out.erase(o);
     }
+  }
+  // Deletions first, so that one patch may delete and re-add a value.
+  for (const auto& [k, v] : patch.items()) {
+    if (!absl::StartsWith(k, kDeletePrefix)) continue;
+    std::string field = k.substr(kDeletePrefix.size());
+    if (!v.is_array()) return PatchError(Sub(path, field), absl::StrCat(k, " must be a list"));
+    auto it = out.find(field);
+    if (it == out.end() || !it->is_array()) continue;
+    Json kept = Json::array();
+    for (const Json& e : *it) {
+      bool drop = false;
+      for (const Json& d : v) drop |= d == e;
+      if (!drop) kept.push_back(e);
+    }
+    *it = std::move(kept);
   }
   for (const auto& [k, v] : patch.items()) {
-    if (k == "$retainKeys" || k == "$patch") continue;
-    if (absl::StartsWith(k, "$setElementOrder/")) continue;
-    if (absl::StartsWith(k, "$deleteFromPrimitiveList/")) {
-      std::string field = k.substr(std::string("$deleteFromPrimitiveList/").size());
-      if (out.contains(field) && out[field].is_array() && v.is_array()) {
-        Json kept = Json::array();
-        for (const Json& e : out[field]) {
-          bool drop = false;
-          for (const Json& d : v) drop |= d == e;
-          if (!drop) kept.push_back(e);
-        }
-        out[field] = std::move(kept);
-      }
+    if (k == kDirective || k == kRetainKeys || absl::StartsWith(k, kDeletePrefix) ||
+        absl::StartsWith(k, kOrderPrefix)) {
       continue;
     }
-    std::string sub = path.empty() ? k : absl::StrCat(path, ".", k);
+    std::string sub = Sub(path, k);
+    auto it = out.find(k);
     if (v.is_null()) {
-      out.erase(k);
-    } else if (v.is_object() && out.contains(k) && out[k].is_object()) {
-      absl::StatusOr<Json> merged = Strategic(out[k], v, sub);
-      if (!merged.ok()) return merged.status();
-      if (merged->is_null()) {
-        out.erase(k);
-      } else {
-        out[k] = std::move(*merged);
+      if (it != out.end()) out.erase(it);
+    } else if (v.is_object()) {
+      if (Directive(v) == "delete") {
+        if (it != out.end()) out.erase(it);
+        continue;
       }
-    } else if (v.is_array()) {
-      absl::StatusOr<Json> merged = MergeList(out.contains(k) ? out[k] : Json::array(), v, sub);
+      const Json base = it != out.end() && it->is_object() ? *it : Json::object();
+      absl::StatusOr<Json> merged = MergeMap(base, v, Describe(type, k).type, sub);
       if (!merged.ok()) return merged.status();
       out[k] = std::move(*merged);
-    } else if (v.is_object()) {
-      absl::StatusOr<Json> fresh = Strategic(Json::object(), v, sub);
-      if (!fresh.ok()) return fresh.status();
-      out[k] = std::move(*fresh);
+    } else if (v.is_array()) {
+      const Json base = it != out.end() && it->is_array() ? *it : Json::array();
+      absl::StatusOr<Json> merged = MergeList(base, v, Describe(type, k), sub);
+      if (!merged.ok()) return merged.status();
+      out[k] = std::move(*merged);
     } else {
       out[k] = v;
     }
   }
+  for (const auto& [k, v] : patch.items()) {
+    if (!absl::StartsWith(k, kOrderPrefix)) continue;
+    std::string field = k.substr(kOrderPrefix.size());
+    if (!v.is_array()) return PatchError(Sub(path, field), absl::StrCat(k, " must be a list"));
+    FieldInfo info = Describe(type, field);
+    auto it = out.find(field);
+    if (!info.key.empty() && it != out.end() && it->is_array()) *it = Reorder(*it, v, info.key);
+  }
   return out;
+}
+
+// nlohmann's "[json.exception.out_of_range.403] key 'x' not found" without the prefix.
+std::string ExceptionMessage(const nlohmann::json::exception& e) {
+  absl::string_view what = e.what();
+  size_t close = what.find("] ");
+  return std::string(close == absl::string_view::npos ? what : what.substr(close + 2));
+}
+
+absl::StatusOr<Json> JsonPatch(const Json& original, const Json& ops) {
+  if (!ops.is_array()) return BadRequestError("a JSON patch must be a list of operations");
+  Json doc = original;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Json& op = ops[i];
+    if (!op.is_object() || !op.contains("op") || !op["op"].is_string()) {
+      return BadRequestError(absl::StrCat("JSON patch operation ", i, " has no \"op\""));
+    }
+    const std::string name = op["op"].get<std::string>();
+    const std::string where = op.contains("path") ? op["path"].dump() : "(no path)";
+    try {
+      doc = doc.patch(Json::array({op}));
+    } catch (const nlohmann::json::exception& e) {
+      if (name == "test" && e.id == 501) {
+        return BadRequestError(absl::StrCat("JSON patch test operation ", i,
+                                            " failed: the value at ", where, " is not ",
+                                            op.value("value", Json()).dump()));
+      }
+      return BadRequestError(absl::StrCat("JSON patch operation ", i, " (", name, " ", where,
+                                          ") failed: ", ExceptionMessage(e)));
+    }
+  }
+  return doc;
 }
 
 }  // namespace
 
 absl::StatusOr<PatchType> ParsePatchType(absl::string_view content_type) {
-  absl::string_view ct = content_type.substr(0, content_type.find(';'));
-  ct = absl::StripAsciiWhitespace(ct);
+  std::string ct = absl::AsciiStrToLower(
+      absl::StripAsciiWhitespace(content_type.substr(0, content_type.find(';'))));
   if (ct == "application/merge-patch+json") return PatchType::kMerge;
   if (ct == "application/strategic-merge-patch+json") return PatchType::kStrategic;
   if (ct == "application/json-patch+json") return PatchType::kJson;
   if (ct == "application/apply-patch+yaml") return PatchType::kApply;
-  return UnsupportedMediaTypeError(absl::StrCat(
+  return UnsupportedMediaTypeError(
       "the body of the request was in an unknown format - accepted media types include: "
       "application/json-patch+json, application/merge-patch+json, "
-      "application/apply-patch+yaml, application/strategic-merge-patch+json (got \"",
-      content_type, "\")"));
+      "application/strategic-merge-patch+json, application/apply-patch+yaml");
 }
 
 absl::StatusOr<Json> ApplyPatch(const Json& original, const Json& patch, PatchType type,
                                 absl::string_view kind) {
-  (void)kind;
-  switch (type) {
-    case PatchType::kMerge:
-    case PatchType::kApply: {
-      if (!patch.is_object()) return BadRequestError("a merge patch must be a JSON object");
-      Json out = original;
-      out.merge_patch(patch);
-      return out;
-    }
-    case PatchType::kJson: {
-      if (!patch.is_array()) return BadRequestError("a JSON patch must be a JSON array");
-      try {
-        return original.patch(patch);
-      } catch (const nlohmann::json::exception& e) {
-        return BadRequestError(absl::StrCat("the JSON patch could not be applied: ", e.what()));
+  try {
+    switch (type) {
+      case PatchType::kJson:
+        return JsonPatch(original, patch);
+      case PatchType::kStrategic: {
+        if (!patch.is_object()) {
+          return BadRequestError("a strategic merge patch must be a JSON object");
+        }
+        if (Directive(patch) == "delete") {
+          return BadRequestError("$patch: delete is not allowed on the whole object");
+        }
+        const Descriptor* schema =
+            api::Pod::descriptor()->file()->FindMessageTypeByName(std::string(kind));
+        return MergeMap(original, patch, schema, "");
+      }
+      case PatchType::kApply:
+        if (patch.is_object() && patch.contains("kind") && patch["kind"] != std::string(kind)) {
+          return BadRequestError(absl::StrCat("the applied object's kind ", patch["kind"].dump(),
+                                              " does not match \"", kind, "\""));
+        }
+        [[fallthrough]];
+      case PatchType::kMerge: {
+        if (!patch.is_object()) return BadRequestError("a merge patch must be a JSON object");
+        Json out = original;
+        out.merge_patch(patch);
+        return out;
       }
     }
-    case PatchType::kStrategic: {
-      if (!patch.is_object())
-        return BadRequestError("a strategic merge patch must be a JSON object");
-      return Strategic(original, patch, "");
-    }
+  } catch (const nlohmann::json::exception& e) {
+    return BadRequestError(absl::StrCat("unable to apply the patch: ", ExceptionMessage(e)));
   }
   return BadRequestError("unknown patch type");
 }
