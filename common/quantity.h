@@ -90,8 +90,9 @@ Quantity MustParseQuantity(absl::string_view s);
 // Printing for describe / top.
 // CPU from milli-cores: 100 → "100m", 2000 → "2", 1500 → "1500m", 0 → "0".
 std::string FormatCpuMilli(int64_t milli);
-// Memory from bytes: 1Gi → "1Gi", 300Mi → "300Mi", 1000 → "1000", 1536 → "1536" (binary
-// suffix only when exact; below 1024 plain bytes), 0 → "0".
+// Memory from bytes, as Kubernetes prints a BinarySI quantity: 1Gi → "1Gi", 300Mi → "300Mi",
+// 1536 → "1536" (binary suffix only when exact), below 1024 as decimal: 999 → "999",
+// 1000 → "1k"; 0 → "0".
 std::string FormatMemoryBytes(int64_t bytes);
 // `part` as a whole percentage of `total` (truncated, as kubectl describe node); 0 if total
 // is zero.
