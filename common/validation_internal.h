@@ -105,5 +105,10 @@ void ValidateContainerResourceName(const std::string& name, const std::string& p
 // metav1 LabelSelector (matchLabels + matchExpressions), errors at `path`.
 void ValidateLabelSelectorProto(const api::LabelSelector& sel, const std::string& path, Errors* e);
 
+// validation_scheduling.cc: spec.affinity and spec.tolerations.
+void ValidateAffinity(const api::Affinity& a, const std::string& path, Errors* e);
+void ValidateTolerations(const google::protobuf::RepeatedPtrField<api::Toleration>& ts,
+                         const std::string& path, Errors* e);
+
 }  // namespace validation_internal
 }  // namespace mk
