@@ -1,0 +1,201 @@
+#include "kubelet/credentials.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/json.h"
+#include "kubelet/image_ref.h"
+
+namespace mk::kubelet {
+namespace {
+
+constexpr char kDefaultRegistryKey[] = "index.docker.io";
+
+struct HostPortPath {
+  std::string host;
+  std::string port;
+  std::string path;  // "" or "/ns/…"
+};
+
+HostPortPath Split(absl::string_view s) {
+  HostPortPath out;
+  size_t slash = s.find('/');
+  absl::string_view hostport = s.substr(0, slash);
+  if (slash != absl::string_view::npos) out.path = std::string(s.substr(slash));
+  size_t colon = hostport.rfind(':');
+  if (colon != absl::string_view::npos && hostport.find(']') == absl::string_view::npos) {
+    out.host = absl::AsciiStrToLower(hostport.substr(0, colon));
+    out.port = std::string(hostport.substr(colon + 1));
+  } else {
+    out.host = absl::AsciiStrToLower(hostport);
+  }
+  return out;
+}
+
+// Docker Hub per Kubernetes' isDefaultRegistryMatch.
+bool IsDefaultRegistry(absl::string_view repository) {
+  std::vector<absl::string_view> parts = absl::StrSplit(repository, absl::MaxSplits('/', 1));
+  if (parts[0].empty()) return false;
+  if (parts.size() == 1) return true;
+  if (parts[0] == "docker.io" || parts[0] == "index.docker.io") return true;
+  return !absl::StrContains(parts[0], '.') && !absl::StrContains(parts[0], ':');
+}
+
+}  // namespace
+
+bool GlobMatch(absl::string_view pattern, absl::string_view text) {
+  if (pattern.empty()) return text.empty();
+  char p = pattern[0];
+  if (p == '*') {
+    for (size_t i = 0; i <= text.size(); ++i) {
+      if (GlobMatch(pattern.substr(1), text.substr(i))) return true;
+    }
+    return false;
+  }
+  if (text.empty()) return false;
+  if (p == '?') return GlobMatch(pattern.substr(1), text.substr(1));
+  if (p == '[') {
+    size_t close = pattern.find(']', 1);
+    if (close == absl::string_view::npos) return false;  // malformed: Go reports ErrBadPattern
+    absl::string_view set = pattern.substr(1, close - 1);
+    bool negate = !set.empty() && (set[0] == '!' || set[0] == '^');
+    if (negate) set.remove_prefix(1);
+    bool in = false;
+    for (size_t i = 0; i < set.size(); ++i) {
+      if (i + 2 < set.size() && set[i + 1] == '-') {
+        if (text[0] >= set[i] && text[0] <= set[i + 2]) in = true;
+        i += 2;
+      } else if (set[i] == text[0]) {
+        in = true;
+      }
+    }
+    if (in == negate) return false;
+    return GlobMatch(pattern.substr(close + 1), text.substr(1));
+  }
+  if (p == '\\' && pattern.size() > 1) {
+    return pattern[1] == text[0] && GlobMatch(pattern.substr(2), text.substr(1));
+  }
+  return p == text[0] && GlobMatch(pattern.substr(1), text.substr(1));
+}
+
+std::string NormalizeRegistryKey(absl::string_view key) {
+  absl::string_view k = absl::StripAsciiWhitespace(key);
+  if (absl::StartsWith(k, "https://")) {
+    k.remove_prefix(8);
+  } else if (absl::StartsWith(k, "http://")) {
+    k.remove_prefix(7);
+  }
+  size_t slash = k.find('/');
+  absl::string_view host = k.substr(0, slash);
+  std::string path =
+      slash == absl::string_view::npos ? std::string() : std::string(k.substr(slash));
+  if (absl::StartsWith(path, "/v2/") || absl::StartsWith(path, "/v1/")) path = path.substr(3);
+  if (path == "/v1" || path == "/v2") path.clear();
+  if (path.empty() || path == "/") return absl::AsciiStrToLower(host);
+  return absl::StrCat(absl::AsciiStrToLower(host), path);
+}
+
+bool RegistryKeyMatches(absl::string_view pattern, absl::string_view repository) {
+  HostPortPath glob = Split(pattern);
+  HostPortPath target = Split(repository);
+  if (glob.port != target.port) return false;
+  std::vector<absl::string_view> glob_parts = absl::StrSplit(glob.host, '.');
+  std::vector<absl::string_view> target_parts = absl::StrSplit(target.host, '.');
+  if (glob_parts.size() != target_parts.size()) return false;
+  for (size_t i = 0; i < glob_parts.size(); ++i) {
+    if (!GlobMatch(glob_parts[i], target_parts[i])) return false;
+  }
+  return absl::StartsWith(target.path, glob.path);
+}
+
+absl::Status DockerKeyring::AddAuths(const Json& auths) {
+  if (!auths.is_object()) {
+    return absl::InvalidArgumentError("docker config: registry entries must be an object");
+  }
+  std::map<std::string, std::vector<RegistryAuth>> parsed;
+  for (const auto& [key, entry] : auths.items()) {
+    if (!entry.is_object()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("docker config: entry for \"", key, "\" must be an object"));
+    }
+    RegistryAuth auth;
+    auto text = [&](const char* field) -> std::string {
+      auto it = entry.find(field);
+      return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    auth.username = text("username");
+    auth.password = text("password");
+    std::string encoded = text("auth");
+    if (!encoded.empty()) {
+      std::string decoded;
+      if (!absl::Base64Unescape(encoded, &decoded)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("docker config: \"auth\" of \"", key, "\" is not valid base64"));
+      }
+      size_t colon = decoded.find(':');
+      if (colon == std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat("docker config: \"auth\" of \"", key,
+                                                       "\" must encode \"username:password\""));
+      }
+      auth.username = decoded.substr(0, colon);
+      auth.password = decoded.substr(colon + 1);
+    }
+    std::string normalized = NormalizeRegistryKey(key);
+    if (normalized.empty()) continue;
+    auth.server_address = normalized.substr(0, normalized.find('/'));
+    parsed[normalized].push_back(std::move(auth));
+  }
+  for (auto& [key, list] : parsed) {
+    auto& dst = creds_[key];
+    dst.insert(dst.end(), list.begin(), list.end());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DockerKeyring::AddDockerConfigJson(absl::string_view content) {
+  Json doc = Json::parse(content.begin(), content.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return absl::InvalidArgumentError(".dockerconfigjson is not a JSON object");
+  }
+  auto auths = doc.find("auths");
+  if (auths == doc.end()) {
+    return absl::InvalidArgumentError(".dockerconfigjson has no \"auths\"");
+  }
+  return AddAuths(*auths);
+}
+
+absl::Status DockerKeyring::AddDockerCfg(absl::string_view content) {
+  Json doc = Json::parse(content.begin(), content.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return absl::InvalidArgumentError(".dockercfg is not a JSON object");
+  }
+  return AddAuths(doc);
+}
+
+std::vector<RegistryAuth> DockerKeyring::Lookup(absl::string_view image) const {
+  std::string repository;
+  absl::StatusOr<ImageRef> ref = ParseImageRef(image);
+  if (ref.ok()) {
+    repository = ref->Repository();
+  } else {
+    repository = std::string(image.substr(0, image.find('@')));
+  }
+  std::vector<RegistryAuth> out;
+  // std::map is ascending; Kubernetes tries keys in reverse order (longer paths first).
+  for (auto it = creds_.rbegin(); it != creds_.rend(); ++it) {
+    if (RegistryKeyMatches(it->first, repository)) {
+      out.insert(out.end(), it->second.begin(), it->second.end());
+    }
+  }
+  if (out.empty() && IsDefaultRegistry(repository)) {
+    auto it = creds_.find(kDefaultRegistryKey);
+    if (it != creds_.end()) out = it->second;
+  }
+  return out;
+}
+
+}  // namespace mk::kubelet
