@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  mk::apiserver::KvStoreOptions store_opts;
+  mk::apiserver::RocksDbStore::Options store_opts;
   store_opts.max_history_events = absl::GetFlag(FLAGS_max_history_events);
   absl::Time t0 = absl::Now();
   auto store = mk::apiserver::RocksDbStore::Open(absl::GetFlag(FLAGS_data_dir), store_opts);

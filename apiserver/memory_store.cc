@@ -93,10 +93,4 @@ absl::StatusOr<std::unique_ptr<StoreWatch>> MemoryStore::Watch(absl::string_view
   return log_->Watch(prefix, after_revision);
 }
 
-std::unique_ptr<KvStore> NewMemoryStore(KvStoreOptions options) {
-  auto store = std::make_unique<KvStore>(nullptr, options);
-  store->StartCommitter();
-  return store;
-}
-
 }  // namespace mk::apiserver

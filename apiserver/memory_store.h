@@ -16,7 +16,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "apiserver/event_log.h"
-#include "apiserver/kv_store.h"  // Deprecated NewMemoryStore() below; remove with kv_store.*.
 #include "apiserver/store.h"
 
 namespace mk::apiserver {
@@ -51,9 +50,5 @@ class MemoryStore : public Store {
   std::map<std::string, KeyValue, std::less<>> objects_ ABSL_GUARDED_BY(mu_);
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
 };
-
-// Deprecated: the old shared engine, kept so existing callers (tests/integration/
-// grpc_client_test.cc) build. New code: std::make_unique<MemoryStore>(...).
-std::unique_ptr<KvStore> NewMemoryStore(KvStoreOptions options = {});
 
 }  // namespace mk::apiserver

@@ -101,13 +101,6 @@ struct RocksDbStore::Pending {
 };
 
 absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const std::string& dir,
-                                                                 const KvStoreOptions& options) {
-  Options o;
-  o.max_history_events = options.max_history_events;
-  return Open(dir, o);
-}
-
-absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(const std::string& dir,
                                                                  Options options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

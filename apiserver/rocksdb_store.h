@@ -33,7 +33,6 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "apiserver/event_log.h"
-#include "apiserver/kv_store.h"  // Deprecated KvStoreOptions overload below.
 #include "apiserver/store.h"
 
 namespace rocksdb {
@@ -57,9 +56,6 @@ class RocksDbStore : public Store {
   // Opens (creating if missing) the store in `dir` and loads its objects and event tail.
   static absl::StatusOr<std::unique_ptr<RocksDbStore>> Open(const std::string& dir,
                                                             Options options = {});
-  // Deprecated: for callers still on the old engine's options (apiserver/main.cc).
-  static absl::StatusOr<std::unique_ptr<RocksDbStore>> Open(const std::string& dir,
-                                                            const KvStoreOptions& options);
 
   ~RocksDbStore() override;
 

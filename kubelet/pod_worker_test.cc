@@ -526,7 +526,9 @@ TEST_F(PodWorkerTest, ConditionTransitionTimesOnlyChangeOnTransitions) {
   clock_.Advance(absl::Seconds(5));
   Sync(w.get(), &pod);
   for (const auto& c : pod.status().conditions()) {
-    if (c.type() == "Ready") EXPECT_EQ(c.last_transition_time(), t0);
+    if (c.type() == "Ready") {
+      EXPECT_EQ(c.last_transition_time(), t0);
+    }
   }
   EXPECT_EQ(pod.status().start_time(), start);
   runtime_.Exit(Id(pod, "a"), 1);

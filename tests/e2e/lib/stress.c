@@ -12,10 +12,17 @@ static unsigned long long parse_bytes(const char* s) {
   char* end = NULL;
   unsigned long long v = strtoull(s, &end, 10);
   switch (end && *end ? *end : 'B') {
-    case 'k': case 'K': return v << 10;
-    case 'm': case 'M': return v << 20;
-    case 'g': case 'G': return v << 30;
-    default: return v;
+    case 'k':
+    case 'K':
+      return v << 10;
+    case 'm':
+    case 'M':
+      return v << 20;
+    case 'g':
+    case 'G':
+      return v << 30;
+    default:
+      return v;
   }
 }
 
