@@ -10,6 +10,7 @@
 #include <httplib.h>
 #include <rocksdb/db.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,22 +49,26 @@ std::string PodBytes(const std::string& name, const std::string& note = "") {
   return pod.SerializeAsString();
 }
 
-// Runs `fn(thread_index, iteration)` on `threads` threads for `secs`; returns ops/s.
+// Runs `fn(thread_index, iteration)` on `threads` threads for `secs` or until every thread's
+// `fn` returned false; returns ops/s.
 template <typename Fn>
 double RunFor(int threads, double secs, Fn fn) {
   std::atomic<bool> stop{false};
   std::atomic<int64_t> ops{0};
+  std::atomic<int> running{threads};
   std::vector<std::thread> ts;
   absl::Time start = absl::Now();
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
       for (int64_t i = 0; !stop; ++i) {
-        if (!fn(t, i)) return;
+        if (!fn(t, i)) break;
         ++ops;
       }
+      --running;
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(secs * 1000)));
+  absl::Time deadline = start + absl::Seconds(secs);
+  while (running > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
   stop = true;
   for (auto& t : ts) t.join();
   return ops / absl::ToDoubleSeconds(absl::Now() - start);
@@ -97,6 +102,7 @@ Server StartApiserver(const std::string& bin, const std::string& data) {
   Server s;
   s.pid = fork();
   if (s.pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the benchmark
     dup2(fds[1], 1);
     execl(bin.c_str(), bin.c_str(), ("--data_dir=" + data).c_str(), "--listen=127.0.0.1:0",
           "--grpc_listen=127.0.0.1:0", "--max_history_events=200000", nullptr);
@@ -120,6 +126,7 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Args args;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
