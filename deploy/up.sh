@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds mk and starts a single-node cluster on this machine:
-# mk-apiserver with its embedded RocksDB (data in /var/lib/mk), and mkctl configured in
-# ~/.mk/config. Safe to run again: running daemons are left alone. Stop with deploy/down.sh.
+# mk-apiserver with its embedded RocksDB (data in /var/lib/mk), mk-scheduler,
+# mk-controller-manager and one mk-kubelet on the local Docker engine (dockerd is started if
+# none answers), and mkctl configured in ~/.mk/config. Safe to run again: running daemons are
+# left alone. Stop with deploy/down.sh; add a node with deploy/add-node.sh NAME.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,7 +16,11 @@ GRPC=${MK_GRPC_ADDR:-127.0.0.1:6444}
 
 ./deploy/install-deps.sh
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$BUILD" -j2 mk-apiserver mkctl
+targets=(mk-apiserver mkctl)
+for t in mk-scheduler mk-controller-manager mk-kubelet mk-pause; do
+  ninja -C "$BUILD" -t targets all | grep -q "^$t:" && targets+=("$t")
+done
+ninja -C "$BUILD" -j2 "${targets[@]}"
 mkdir -p "$STATE" "$LOGS" "$RUN"
 ln -sf "$ROOT/$BUILD/bin/mkctl" /usr/local/bin/mkctl
 
@@ -37,6 +43,20 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -sf "http://$REST/readyz" >/dev/null || { echo "apiserver did not start; see $LOGS/mk-apiserver.log"; exit 1; }
+
+# The other daemons, when this checkout has them: gRPC clients of the apiserver.
+BIN="$ROOT/$BUILD/bin"
+[ -x "$BIN/mk-scheduler" ] && start mk-scheduler "$BIN/mk-scheduler" --apiserver="$GRPC"
+[ -x "$BIN/mk-controller-manager" ] &&
+  start mk-controller-manager "$BIN/mk-controller-manager" --apiserver="$GRPC"
+if [ -x "$BIN/mk-kubelet" ]; then
+  # shellcheck source=tests/e2e/lib/docker-env.sh
+  MK_E2E_STATE="$RUN/docker" source "$ROOT/tests/e2e/lib/docker-env.sh"
+  mk_start_dockerd "$LOGS"
+  NODE=${MK_NODE_NAME:-$(hostname)}
+  start mk-kubelet "$BIN/mk-kubelet" --apiserver="$GRPC" --node-name="$NODE" \
+    --docker-socket=/var/run/docker.sock --root-dir="$STATE/kubelet/$NODE"
+fi
 
 mkdir -p "$HOME/.mk"
 cat >"$HOME/.mk/config" <<CFG
