@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -189,7 +190,9 @@ TEST_F(DockerClientTest, PodLifecycle) {
       docker_->Exec(app, {"sh", "-c", "echo hi; echo oops >&2; exit 3"}, absl::Seconds(10));
   ASSERT_TRUE(exec.ok()) << exec.status();
   EXPECT_EQ(exec->exit_code, 3);
-  EXPECT_EQ(exec->output, "hi\noops\n");
+  // stdout and stderr are separate streams: their relative order is not guaranteed.
+  EXPECT_THAT(absl::StrSplit(exec->output, '\n', absl::SkipEmpty()),
+              ::testing::UnorderedElementsAre("hi", "oops"));
   start = absl::Now();
   exec = docker_->Exec(app, {"sleep", "5"}, absl::Milliseconds(300));
   EXPECT_EQ(exec.status().code(), absl::StatusCode::kDeadlineExceeded);
