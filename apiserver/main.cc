@@ -13,6 +13,7 @@
 #include "apiserver/registry.h"
 #include "apiserver/rest_server.h"
 #include "apiserver/rocksdb_store.h"
+#include "common/flag_names.h"
 #include "common/log.h"
 
 ABSL_FLAG(std::string, data_dir, "/var/lib/mk/apiserver", "RocksDB data directory");
@@ -34,7 +35,8 @@ bool SplitHostPort(const std::string& s, std::string* host, int* port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+  mk::NormalizedArgs args(argc, argv);  // --data-dir and --data_dir both work
+  absl::ParseCommandLine(args.argc(), args.argv());
   mk::SetLogComponent("apiserver");
   mk::SetLogVerbosity(absl::GetFlag(FLAGS_v));
   sigset_t sigs;

@@ -104,8 +104,8 @@ Server StartApiserver(const std::string& bin, const std::string& data) {
   if (s.pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the benchmark
     dup2(fds[1], 1);
-    execl(bin.c_str(), bin.c_str(), ("--data_dir=" + data).c_str(), "--listen=127.0.0.1:0",
-          "--grpc_listen=127.0.0.1:0", "--max_history_events=200000", nullptr);
+    execl(bin.c_str(), bin.c_str(), ("--data-dir=" + data).c_str(), "--listen=127.0.0.1:0",
+          "--grpc-listen=127.0.0.1:0", "--max-history-events=200000", nullptr);
     _exit(127);
   }
   close(fds[1]);

@@ -36,8 +36,8 @@ start() {
   echo "started $name (pid $!), log $LOGS/$name.log"
 }
 
-start mk-apiserver "$ROOT/$BUILD/bin/mk-apiserver" --data_dir="$STATE/apiserver" \
-  --listen="$REST" --grpc_listen="$GRPC"
+start mk-apiserver "$ROOT/$BUILD/bin/mk-apiserver" --data-dir="$STATE/apiserver" \
+  --listen="$REST" --grpc-listen="$GRPC"
 for _ in $(seq 1 100); do
   curl -sf "http://$REST/readyz" >/dev/null && break
   sleep 0.1

@@ -113,9 +113,9 @@ Apiserver::Apiserver(std::string data_dir, std::vector<std::string> extra_flags)
 }
 
 bool Apiserver::Start() {
-  std::vector<std::string> argv = {BinPath("mk-apiserver"), "--data_dir=" + data_dir_,
+  std::vector<std::string> argv = {BinPath("mk-apiserver"), "--data-dir=" + data_dir_,
                                    "--listen=127.0.0.1:" + std::to_string(rest_port_),
-                                   "--grpc_listen=127.0.0.1:" + std::to_string(grpc_port_)};
+                                   "--grpc-listen=127.0.0.1:" + std::to_string(grpc_port_)};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   std::string line;
   if (!proc_.Start(argv, log_, "ready ", &line)) return false;
