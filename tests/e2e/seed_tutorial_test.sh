@@ -14,6 +14,12 @@ if [[ -z "${MK_DOCKER_TESTS:-}" ]]; then
   echo "SKIP: MK_DOCKER_TESTS not set (tests/run.sh sets it after starting dockerd and the registry)"
   exit 77
 fi
+for d in mk-apiserver mk-scheduler mk-controller-manager mk-kubelet mkctl; do
+  if [[ ! -x "$BUILD/bin/$d" ]]; then
+    echo "SKIP: $BUILD/bin/$d is not built"
+    exit 77
+  fi
+done
 # shellcheck source=tests/e2e/lib/cluster.sh
 source "$HERE/lib/cluster.sh"
 REG=${MK_TEST_REGISTRY:-127.0.0.1:5000}
