@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Installs mk on a machine (VM) as systemd services: binaries in /usr/local/bin, units in
+# /etc/systemd/system, flags in /etc/mk/<unit>.env, a kubeconfig in /etc/mk/kubeconfig.
+#
+#   deploy/install.sh --control-plane [--bind IP]                  # apiserver, scheduler, controller-manager
+#   deploy/install.sh --node --apiserver HOST:PORT [--node-name N] [--node-labels k=v,..]
+#                     [--cpu N] [--memory Q]                       # a kubelet joining HOST:PORT (gRPC)
+#   both flags together: a control-plane machine that is also a node (like minikube's).
+# Common options:
+#   --build-dir DIR   where bin/ is (default: build, relative to the repo)
+#   --prefix DESTROOT install under DESTROOT instead of / (for packaging and tests); systemctl
+#                     enable --now runs only when DESTROOT is / and systemd is running
+#   --no-start        never run systemctl
+# Existing /etc/mk/*.env files are kept (your edits survive a re-install); --force rewrites them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+CONTROL=0 NODE=0 START=1 FORCE=0
+BUILD=build DEST=/ APISERVER="" BIND=0.0.0.0
+NODE_NAME="" NODE_LABELS="" CPU="" MEMORY=""
+usage() { sed -n '2,16p' "$0" >&2; exit 2; }
+while (($#)); do
+  case "$1" in
+    --control-plane) CONTROL=1 ;;
+    --node) NODE=1 ;;
+    --apiserver) APISERVER=${2:?}; shift ;;
+    --apiserver=*) APISERVER=${1#*=} ;;
+    --bind) BIND=${2:?}; shift ;;
+    --node-name) NODE_NAME=${2:?}; shift ;;
+    --node-labels) NODE_LABELS=${2:?}; shift ;;
+    --cpu) CPU=${2:?}; shift ;;
+    --memory) MEMORY=${2:?}; shift ;;
+    --build-dir) BUILD=${2:?}; shift ;;
+    --prefix) DEST=${2:?}; shift ;;
+    --prefix=*) DEST=${1#*=} ;;
+    --no-start) START=0 ;;
+    --force) FORCE=1 ;;
+    -h | --help) usage ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+  shift
+done
+((CONTROL || NODE)) || { echo "give --control-plane and/or --node" >&2; usage; }
+if ((NODE)) && [[ -z "$APISERVER" ]]; then
+  if ((CONTROL)); then APISERVER=127.0.0.1:6444; else
+    echo "--node needs --apiserver HOST:PORT (the control plane's gRPC address, port 6444)" >&2
+    exit 2
+  fi
+fi
+BIN="$(cd "$BUILD" && pwd)/bin"
+DEST=$(mkdir -p "$DEST" && cd "$DEST" && pwd)
+R=${DEST%/}  # "" for /
+
+need=()
+((CONTROL)) && need+=(mk-apiserver mk-scheduler mk-controller-manager)
+((NODE)) && need+=(mk-kubelet mk-pause)
+need+=(mkctl)
+
+install -d -m 0755 "$R/usr/local/bin" "$R/etc/systemd/system" "$R/etc/mk" \
+  "$R/var/lib/mk" "$R/usr/local/share/doc/mk"
+units=()
+for b in "${need[@]}"; do
+  if [[ ! -x "$BIN/$b" ]]; then
+    echo "warning: $BIN/$b not built; skipping it" >&2
+    continue
+  fi
+  install -m 0755 "$BIN/$b" "$R/usr/local/bin/$b"
+  if [[ -f "$ROOT/deploy/systemd/$b.service" ]]; then
+    install -m 0644 "$ROOT/deploy/systemd/$b.service" "$R/etc/systemd/system/$b.service"
+    units+=("$b.service")
+  fi
+  echo "installed $R/usr/local/bin/$b"
+done
+install -m 0644 "$ROOT/deploy/README.md" "$R/usr/local/share/doc/mk/README.md"
+
+# write_env UNIT VAR FLAGS — /etc/mk/UNIT.env with VAR="FLAGS" unless it exists (or --force).
+write_env() {
+  local f="$R/etc/mk/$1.env"
+  if [[ -f "$f" ]] && ((!FORCE)); then
+    echo "kept $f"
+    return
+  fi
+  cat >"$f" <<EOF
+# Flags for $1 (see \`$1 --help\`); read by $1.service. Written by deploy/install.sh.
+$2="$3"
+EOF
+  chmod 0644 "$f"
+  echo "wrote $f"
+}
+
+if ((CONTROL)); then
+  # mk has no authentication yet: bind to a private network address (--bind) or firewall
+  # ports 6443 (REST) and 6444 (gRPC) to the cluster's machines.
+  write_env mk-apiserver MK_APISERVER_FLAGS \
+    "--data_dir=/var/lib/mk/apiserver --listen=$BIND:6443 --grpc_listen=$BIND:6444"
+  local_grpc=127.0.0.1:6444
+  [[ "$BIND" == 0.0.0.0 ]] || local_grpc=$BIND:6444
+  write_env mk-scheduler MK_SCHEDULER_FLAGS "--apiserver=$local_grpc --leader-elect"
+  write_env mk-controller-manager MK_CONTROLLER_MANAGER_FLAGS "--apiserver=$local_grpc --leader-elect"
+  rest_host=127.0.0.1
+  [[ "$BIND" == 0.0.0.0 ]] || rest_host=$BIND
+  cat >"$R/etc/mk/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: mk
+  cluster:
+    server: http://$rest_host:6443
+users:
+- name: admin
+  user: {}
+contexts:
+- name: mk
+  context: {cluster: mk, user: admin, namespace: default}
+current-context: mk
+EOF
+  echo "wrote $R/etc/mk/kubeconfig"
+fi
+
+if ((NODE)); then
+  flags="--apiserver=$APISERVER --docker-socket=/var/run/docker.sock --root-dir=/var/lib/mk/kubelet"
+  [[ -n "$NODE_NAME" ]] && flags+=" --node-name=$NODE_NAME"
+  [[ -n "$NODE_LABELS" ]] && flags+=" --node-labels=$NODE_LABELS"
+  [[ -n "$CPU" ]] && flags+=" --cpu=$CPU"
+  [[ -n "$MEMORY" ]] && flags+=" --memory=$MEMORY"
+  # The apiserver on another machine fetches logs from the kubelet: listen on every address
+  # (only with a kubelet that has the log server, i.e. --address/--port).
+  if "$BIN/mk-kubelet" --help 2>&1 | grep -q -- '--address'; then
+    flags+=" --address=0.0.0.0 --port=10250"
+  fi
+  write_env mk-kubelet MK_KUBELET_FLAGS "$flags"
+fi
+
+# Shared libraries: the binaries are dynamically linked against Debian 12's packages.
+if [[ -z "$R" ]]; then
+  for b in "${need[@]}"; do
+    [[ -x "/usr/local/bin/$b" ]] || continue
+    if ldd "/usr/local/bin/$b" 2>/dev/null | grep -q 'not found'; then
+      echo "warning: $b misses shared libraries (run deploy/install-deps.sh or see deploy/README.md):" >&2
+      ldd "/usr/local/bin/$b" | grep 'not found' >&2
+    fi
+  done
+fi
+
+if [[ -z "$R" ]] && ((START)) && [[ -d /run/systemd/system ]] && ((${#units[@]})); then
+  if [[ -z "$(ls -A "$HOME/.mk" 2>/dev/null)" && -f /etc/mk/kubeconfig ]]; then
+    mkdir -p "$HOME/.mk" && cp /etc/mk/kubeconfig "$HOME/.mk/config"
+  fi
+  systemctl daemon-reload
+  systemctl enable --now "${units[@]}"
+  systemctl --no-pager --lines=0 status "${units[@]}" || true
+else
+  echo "not starting services (DESTROOT=$DEST, systemd running: $([[ -d /run/systemd/system ]] && echo yes || echo no)); units: ${units[*]}"
+fi
