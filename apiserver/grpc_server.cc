@@ -169,7 +169,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
       for (int n = 1;; ++n) {
         api::WatchEvent out;
         out.set_type(ev.type);
-        out.set_object(ev.object->SerializeAsString());
+        out.set_object(ev.bytes ? *ev.bytes : ev.object->SerializeAsString());
         out.set_resource_version(ev.revision);
         WatchEvent next;
         res = n < kMaxBatch ? (*w)->Next(absl::ZeroDuration(), &next)

@@ -44,7 +44,8 @@ bool SameField(const Message& a, const Message& b, const char* name) {
 
 }  // namespace
 
-Registry::Registry(Store* store, NowFn now) : store_(store), now_(std::move(now)) {
+Registry::Registry(Store* store, NowFn now)
+    : store_(store), now_(std::move(now)), decoded_(std::make_shared<WatchDecodeCache>()) {
   if (!now_) now_ = [] { return absl::Now(); };
 }
 

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
 #include "apiserver/store.h"
+#include "apiserver/watch_decode_cache.h"
 #include "common/json.h"
 #include "common/resources.h"
 #include "google/protobuf/message.h"
@@ -54,7 +55,10 @@ struct DeleteOptions {
 
 struct WatchEvent {
   std::string type;  // ADDED | MODIFIED | DELETED | BOOKMARK
-  ObjectPtr object;  // for BOOKMARK: an empty object of the kind with only resourceVersion
+  // Shared with every other watcher of the same event: never modify. For BOOKMARK an empty
+  // object of the kind with only resourceVersion.
+  std::shared_ptr<const google::protobuf::Message> object;
+  std::shared_ptr<const std::string> bytes;  // object serialised, when already known
   int64_t revision = 0;
 };
 
@@ -131,6 +135,7 @@ class Registry {
 
   Store* store_;
   NowFn now_;
+  std::shared_ptr<WatchDecodeCache> decoded_;  // shared by every watch of this registry
 };
 
 }  // namespace mk::apiserver

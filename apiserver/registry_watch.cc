@@ -30,8 +30,10 @@ namespace {
 class WatchImpl : public RegistryWatch {
  public:
   WatchImpl(const ResourceInfo& r, ObjectFilter filter, std::unique_ptr<StoreWatch> watch,
-            std::deque<WatchEvent> initial, const WatchOptions& opts)
+            std::deque<WatchEvent> initial, const WatchOptions& opts,
+            std::shared_ptr<WatchDecodeCache> decoded)
       : resource_(r),
+        decoded_(std::move(decoded)),
         filter_(std::move(filter)),
         watch_(std::move(watch)),
         initial_(std::move(initial)),
@@ -57,10 +59,12 @@ class WatchImpl : public RegistryWatch {
       if (res == StoreWatch::Result::kTimeout) {
         if (bookmarks_ && absl::Now() >= last_sent_ + bookmark_interval_) {
           out->type = "BOOKMARK";
-          out->object = resource_.New();
-          SetTypeMeta(out->object.get(), resource_.ApiVersion(), resource_.kind);
+          ObjectPtr mark = resource_.New();
+          SetTypeMeta(mark.get(), resource_.ApiVersion(), resource_.kind);
           out->revision = watch_->Progress();
-          MutableMeta(out->object.get())->set_resource_version(absl::StrCat(out->revision));
+          MutableMeta(mark.get())->set_resource_version(absl::StrCat(out->revision));
+          out->object = std::move(mark);
+          out->bytes = nullptr;
           last_sent_ = absl::Now();
           return Result::kEvent;
         }
@@ -75,41 +79,36 @@ class WatchImpl : public RegistryWatch {
   }
 
  private:
-  ObjectPtr DecodeAt(const std::string& bytes, int64_t rev) {
-    if (bytes.empty()) return nullptr;
-    ObjectPtr obj = resource_.New();
-    if (!obj->ParseFromString(bytes)) return nullptr;
-    MutableMeta(obj.get())->set_resource_version(absl::StrCat(rev));
-    return obj;
-  }
-
   // Maps a store event through the selectors, as Kubernetes' watch cache does: an object
-  // that starts matching is ADDED, one that stops matching is DELETED.
+  // that starts matching is ADDED, one that stops matching is DELETED. The decoded objects
+  // come from the registry-wide cache, so each event is decoded once for all watchers.
   bool Convert(const StoreEvent& ev, WatchEvent* out) {
-    ObjectPtr cur = ev.type == StoreEvent::kDeleted ? nullptr : DecodeAt(ev.value, ev.revision);
-    ObjectPtr old =
-        ev.type == StoreEvent::kCreated
-            ? nullptr
-            : DecodeAt(ev.type == StoreEvent::kDeleted ? ev.value : ev.prev_value, ev.revision);
-    bool cur_ok = cur && filter_.Matches(*cur);
-    bool old_ok = old && filter_.Matches(*old);
+    std::shared_ptr<const DecodedEvent> d = decoded_->Get(resource_, ev);
+    const DecodedObject& cur = d->current;
+    const DecodedObject& old = d->previous;
+    bool cur_ok = cur.object && filter_.Matches(*cur.object);
+    bool old_ok = old.object && filter_.Matches(*old.object);
     out->revision = ev.revision;
+    const DecodedObject* chosen = nullptr;
     if (cur_ok && old_ok) {
       out->type = "MODIFIED";
-      out->object = std::move(cur);
+      chosen = &cur;
     } else if (cur_ok) {
       out->type = "ADDED";
-      out->object = std::move(cur);
+      chosen = &cur;
     } else if (old_ok) {
       out->type = "DELETED";
-      out->object = std::move(old);
+      chosen = &old;
     } else {
       return false;
     }
+    out->object = chosen->object;
+    out->bytes = chosen->bytes;
     return true;
   }
 
   const ResourceInfo& resource_;
+  const std::shared_ptr<WatchDecodeCache> decoded_;
   ObjectFilter filter_;
   std::unique_ptr<StoreWatch> watch_;
   std::deque<WatchEvent> initial_;
@@ -133,7 +132,11 @@ absl::StatusOr<std::unique_ptr<RegistryWatch>> Registry::Watch(const ResourceInf
     for (const KeyValue& kv : kvs) {
       absl::StatusOr<ObjectPtr> obj = Decode(r, kv);
       if (!obj.ok() || !filter->Matches(**obj)) continue;
-      initial.push_back({"ADDED", std::move(*obj), kv.mod_revision});
+      WatchEvent ev;
+      ev.type = "ADDED";
+      ev.object = std::move(*obj);
+      ev.revision = kv.mod_revision;
+      initial.push_back(std::move(ev));
     }
   }
   absl::StatusOr<std::unique_ptr<StoreWatch>> w = store_->Watch(Prefix(r, ns), from);
@@ -145,7 +148,7 @@ absl::StatusOr<std::unique_ptr<RegistryWatch>> Registry::Watch(const ResourceInf
     return w.status();
   }
   return std::unique_ptr<RegistryWatch>(
-      new WatchImpl(r, std::move(*filter), std::move(*w), std::move(initial), opts));
+      new WatchImpl(r, std::move(*filter), std::move(*w), std::move(initial), opts, decoded_));
 }
 
 }  // namespace mk::apiserver

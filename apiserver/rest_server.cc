@@ -392,7 +392,8 @@ void RestServer::Watch(const httplib::Request& req, httplib::Response& res, cons
         Json obj;
         if (table && ev.type != "BOOKMARK") {
           std::vector<ObjectPtr> one;
-          one.push_back(std::move(ev.object));
+          one.emplace_back(ev.object->New());
+          one.back()->CopyFrom(*ev.object);
           obj = TableFor(*rp, one, ev.revision);
         } else {
           obj = EncodeJson(*ev.object);
