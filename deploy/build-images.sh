@@ -13,17 +13,21 @@
 #                    (its storage is the named volume the demo keeps using).
 # Usage: deploy/build-images.sh [BUILD_DIR]   (default: build)
 #   --no-workloads   only the two images above, no registry started, nothing pushed
+#   --debian         mk/daemons from deploy/Dockerfile.debian (FROM debian:12-slim + apt-get:
+#                    needs Docker Hub and Debian mirrors) instead of FROM scratch
 # Environment: COMPOSE_PROJECT_NAME, MK_REGISTRY_PORT (default 5000), MK_IMAGE_TAG (dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 WORKLOADS=1
+DEBIAN=0
 BUILD=build
 for a in "$@"; do
   case "$a" in
     --no-workloads) WORKLOADS=0 ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    --debian) DEBIAN=1 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
     -*) echo "unknown option $a" >&2; exit 2 ;;
     *) BUILD=$a ;;
   esac
@@ -87,6 +91,13 @@ base_rootfs() {
 }
 
 # --- mk/daemons ------------------------------------------------------------------------------
+if ((DEBIAN)); then
+  mkdir -p "$WORK/ctx/bin"
+  for b in mk-apiserver mk-scheduler mk-controller-manager mk-kubelet mkctl mk-pause; do
+    [[ -x "$BIN/$b" ]] && cp "$BIN/$b" "$WORK/ctx/bin/"
+  done
+  "$DOCKER" build -f "$ROOT/deploy/Dockerfile.debian" -t "mk/daemons:$TAG" "$WORK/ctx" >&2
+fi
 D="$WORK/daemons"
 base_rootfs "$D"
 found=()
@@ -102,8 +113,10 @@ for applet in $(/bin/busybox --list); do
   [[ -e "$D/bin/$applet" ]] || ln -s busybox "$D/bin/$applet"
 done
 mkdir -p "$D/var/lib/mk"
-import "$D" "mk/daemons:$TAG" "LABEL org.opencontainers.image.title=mk-daemons" \
-  "LABEL mk.binaries=$(IFS=,; echo "${found[*]}")" 'CMD ["mk-apiserver","--help"]'
+if ((!DEBIAN)); then
+  import "$D" "mk/daemons:$TAG" "LABEL org.opencontainers.image.title=mk-daemons" \
+    "LABEL mk.binaries=$(IFS=,; echo "${found[*]}")" 'CMD ["mk-apiserver","--help"]'
+fi
 log "mk/daemons:$TAG holds: ${found[*]}"
 
 # --- mk/registry -----------------------------------------------------------------------------
