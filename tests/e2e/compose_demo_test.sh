@@ -213,9 +213,8 @@ say "--scale node=4: nodes ${NODES4[*]}"
 # --- a stopped node container goes NotReady -------------------------------------------------
 if ((kubelet_registers && have_cm)); then
   stopped=${NODES4[3]}
-  docker stop "$stopped" >/dev/null 2>&1 ||
-    docker stop "$(docker ps -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" | while read -r c; do
-      [[ "$(docker inspect -f '{{.Config.Hostname}}' "$c")" == "$stopped" ]] && echo "$c"; done)" >/dev/null
+  # The node name is the container's hostname, its short id.
+  docker stop "$stopped" >/dev/null || fail "docker stop $stopped"
   wait_for 90 bash -c "${MKCTL[*]} get node $stopped --no-headers | awk '{print \$2}' | grep -q NotReady" ||
     fail "node $stopped still $("${MKCTL[@]}" get node "$stopped" --no-headers | awk '{print $2}') 90 s after its container stopped"
   say "node $stopped NotReady after docker stop"
