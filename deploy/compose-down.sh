@@ -6,7 +6,7 @@
 # Uses the same environment as the compose file (COMPOSE_PROJECT_NAME, MK_NETWORK,
 # MK_COMPOSE_ROOT, ...).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 COMPOSE=(docker-compose -f deploy/docker-compose.yml)
 NET=${MK_NETWORK:-mk-demo}
 ROOTDIR=${MK_COMPOSE_ROOT:-/var/lib/mk-compose}

@@ -74,6 +74,7 @@ cleanup() {
   "$ROOT/deploy/compose-down.sh" -v >/dev/null 2>&1
   local left
   left=$(docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")
+  # shellcheck disable=SC2086
   [[ -z "$left" ]] || docker rm -f $left >/dev/null 2>&1
   for img in busybox:1 photo-view:v1.0 photo-view:v2.0 liveness:1 stress:1; do
     docker rmi "$REG/$img" >/dev/null 2>&1
