@@ -93,7 +93,7 @@ if ((CONTROL)); then
   # mk has no authentication yet: bind to a private network address (--bind) or firewall
   # ports 6443 (REST) and 6444 (gRPC) to the cluster's machines.
   write_env mk-apiserver MK_APISERVER_FLAGS \
-    "--data_dir=/var/lib/mk/apiserver --listen=$BIND:6443 --grpc_listen=$BIND:6444"
+    "--data-dir=/var/lib/mk/apiserver --listen=$BIND:6443 --grpc-listen=$BIND:6444"
   local_grpc=127.0.0.1:6444
   [[ "$BIND" == 0.0.0.0 ]] || local_grpc=$BIND:6444
   write_env mk-scheduler MK_SCHEDULER_FLAGS "--apiserver=$local_grpc --leader-elect"

@@ -56,7 +56,7 @@ done
 [[ -x "$DEST/usr/local/bin/mkctl" ]] || fail "mkctl not installed"
 [[ ! -x "$BIN/mk-pause" || -x "$DEST/usr/local/bin/mk-pause" ]] || fail "mk-pause not installed next to mk-kubelet"
 grep -q 'server: http://127.0.0.1:6443' "$DEST/etc/mk/kubeconfig" || fail "kubeconfig"
-grep -q -- '--grpc_listen=0.0.0.0:6444' "$DEST/etc/mk/mk-apiserver.env" || fail "apiserver env: $(cat "$DEST/etc/mk/mk-apiserver.env")"
+grep -q -- '--grpc-listen=0.0.0.0:6444' "$DEST/etc/mk/mk-apiserver.env" || fail "apiserver env: $(cat "$DEST/etc/mk/mk-apiserver.env")"
 grep -q -- '--apiserver=127.0.0.1:6444' "$DEST/etc/mk/mk-kubelet.env" || fail "kubelet env"
 grep -q -- '--node-labels=server=webap' "$DEST/etc/mk/mk-kubelet.env" || fail "kubelet env lacks --node-labels"
 for u in "$DEST"/etc/systemd/system/*.service; do
