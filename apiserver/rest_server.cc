@@ -10,6 +10,7 @@
 #include "apiserver/rest_path.h"
 #include "apiserver/table.h"
 #include "common/api_error.h"
+#include "common/deprecations.h"
 #include "common/json_codec.h"
 #include "common/log.h"
 #include "common/manifest.h"
@@ -267,6 +268,17 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
           return true;
         });
     return;
+  }
+  if (req.method != "GET" && req.method != "DELETE" &&
+      absl::StrContains(req.body, "targetAverage")) {
+    ManifestLimits limits;
+    limits.max_bytes = max;
+    absl::StatusOr<Json> body = ParseJsonBody(req.body, limits);
+    if (body.ok()) {
+      for (const std::string& w : DeprecationWarnings(*body)) {
+        res.set_header("Warning", absl::StrCat("299 - \"", w, "\""));
+      }
+    }
   }
   if (req.method == "GET") {
     result = sub == "scale" ? registry_->GetScale(r, ns, name) : registry_->Get(r, ns, name);

@@ -22,6 +22,19 @@ double Ratio(const Sums& s, int32_t target) {
 
 }  // namespace
 
+absl::optional<int32_t> CpuTargetUtilization(const api::HorizontalPodAutoscalerSpec& spec) {
+  for (const api::MetricSpec& m : spec.metrics()) {
+    if (!m.has_resource() || m.resource().name() != "cpu") continue;
+    const api::ResourceMetricSource& r = m.resource();
+    if (r.target().has_average_utilization()) return r.target().average_utilization();
+    if (r.has_target_average_utilization()) return r.target_average_utilization();
+  }
+  if (spec.metrics_size() == 0 && spec.has_target_cpu_utilization_percentage()) {
+    return spec.target_cpu_utilization_percentage();
+  }
+  return absl::nullopt;
+}
+
 absl::StatusOr<HpaRecommendation> CalcCpuReplicas(int32_t current, int32_t target_utilization,
                                                   const std::vector<HpaPod>& pods,
                                                   double tolerance) {

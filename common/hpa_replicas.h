@@ -13,6 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "api.pb.h"
 
 namespace mk {
 
@@ -37,6 +39,12 @@ struct HpaRecommendation {
 };
 
 inline constexpr double kHpaTolerance = 0.1;
+
+// The CPU utilisation target of an HPA in percent, from whichever spelling it uses:
+// autoscaling/v2 `target.averageUtilization`, the v2beta1 `targetAverageUtilization` (kept
+// as the user wrote it so `apply` stays idempotent; the apiserver warns about it) or
+// autoscaling/v1 `targetCPUUtilizationPercentage`. Absent: no CPU utilisation metric.
+absl::optional<int32_t> CpuTargetUtilization(const api::HorizontalPodAutoscalerSpec& spec);
 
 // Desired replicas for `target_utilization` percent; `current` is the scale's replica count.
 // Errors (as Kubernetes' messages): no pods with metrics; a pod without a cpu request

@@ -113,5 +113,22 @@ TEST(HpaStabilizer, ShortWindowForTests) {
   EXPECT_EQ(s.Stabilize(t0 + absl::Seconds(16), 1, 2), 1);
 }
 
+TEST(CpuTargetUtilization, EverySpelling) {
+  api::HorizontalPodAutoscalerSpec v2;
+  auto* m = v2.add_metrics();
+  m->set_type("Resource");
+  m->mutable_resource()->set_name("cpu");
+  m->mutable_resource()->mutable_target()->set_average_utilization(30);
+  EXPECT_EQ(CpuTargetUtilization(v2), 30);
+  api::HorizontalPodAutoscalerSpec seed;  // the seed's v2beta1 spelling
+  seed.add_metrics()->mutable_resource()->set_name("cpu");
+  seed.mutable_metrics(0)->mutable_resource()->set_target_average_utilization(40);
+  EXPECT_EQ(CpuTargetUtilization(seed), 40);
+  api::HorizontalPodAutoscalerSpec v1;
+  v1.set_target_cpu_utilization_percentage(50);
+  EXPECT_EQ(CpuTargetUtilization(v1), 50);
+  EXPECT_FALSE(CpuTargetUtilization(api::HorizontalPodAutoscalerSpec()).has_value());
+}
+
 }  // namespace
 }  // namespace mk

@@ -156,6 +156,7 @@ int RunMkctl(const std::vector<std::string>& argv, std::istream& in, std::ostrea
   if (!timeout.empty() && timeout.back() == 's') timeout.pop_back();
   absl::SimpleAtoi(timeout, &opts.timeout_seconds);
   opts.log = &err;
+  opts.warnings = &err;
   env.client = std::make_unique<Client>(opts);
   return it->second.run(env);
 }

@@ -145,6 +145,20 @@ absl::Status Client::ErrorFrom(int status, const std::string& body) const {
   return FromApiStatus(s);
 }
 
+void Client::PrintWarnings(const httplib::Response& res) const {
+  if (opts_.warnings == nullptr) return;
+  size_t n = res.get_header_value_count("Warning");
+  for (size_t i = 0; i < n; ++i) {
+    std::string w = res.get_header_value("Warning", i);
+    // warn-code SP warn-agent SP "text" (RFC 7234); the agent is "-" from mk and Kubernetes.
+    size_t q = w.find('"');
+    if (q != std::string::npos && w.size() > q + 1 && w.back() == '"') {
+      w = w.substr(q + 1, w.size() - q - 2);
+    }
+    *opts_.warnings << "Warning: " << w << "\n";
+  }
+}
+
 absl::StatusOr<Json> Client::Do(const std::string& method, const std::string& path,
                                 const std::string& body, const std::string& content_type) {
   httplib::Request req;
@@ -174,6 +188,7 @@ absl::StatusOr<Json> Client::Do(const std::string& method, const std::string& pa
   if (opts_.verbosity >= 8 && opts_.log != nullptr) {
     *opts_.log << "I Response Body: " << res->body << "\n";
   }
+  PrintWarnings(*res);
   if (res->status < 200 || res->status >= 300) return ErrorFrom(res->status, res->body);
   if (res->body.empty()) return Json::object();
   ManifestLimits limits;

@@ -17,7 +17,8 @@
 
 namespace httplib {
 class Client;
-}
+struct Response;
+}  // namespace httplib
 
 namespace mk::kubectl {
 
@@ -29,8 +30,9 @@ struct ClientOptions {
   std::string client_key_file;
   bool insecure = false;
   int verbosity = 0;
-  int timeout_seconds = 0;      // 0: no request timeout
-  std::ostream* log = nullptr;  // where -v output goes
+  int timeout_seconds = 0;           // 0: no request timeout
+  std::ostream* log = nullptr;       // where -v output goes
+  std::ostream* warnings = nullptr;  // where the server's Warning headers are printed
 };
 
 using Query = std::vector<std::pair<std::string, std::string>>;
@@ -71,6 +73,8 @@ class Client {
   std::unique_ptr<httplib::Client> NewHttp(bool streaming) const;
   absl::Status ErrorFrom(int status, const std::string& body) const;
   absl::Status ConnectionError(const std::string& detail) const;
+  // Prints each `Warning: 299 - "text"` header as kubectl does: "Warning: text".
+  void PrintWarnings(const httplib::Response& res) const;
 
   ClientOptions opts_;
   std::unique_ptr<httplib::Client> http_;

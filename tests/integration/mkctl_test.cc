@@ -209,3 +209,55 @@ TEST_F(MkctlTest, VersionAndApiResources) {
 
 }  // namespace
 }  // namespace mk::testing
+
+namespace mk::testing {
+namespace {
+
+constexpr char kSeedHpaYaml[] = R"(apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: budy-hpa
+spec:
+  minReplicas: 1
+  maxReplicas: 5
+  metrics:
+  - resource:
+      name: cpu
+      targetAverageUtilization: 30
+    type: Resource
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: ReplicaSet
+    name: busy-replicaset
+)";
+
+TEST_F(MkctlTest, SeedHpaWithTheV2beta1FieldIsAcceptedWithAWarning) {
+  std::string hpa = File("hpa.yaml", kSeedHpaYaml);
+  CommandResult r = Mk({"apply", "-f", hpa});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "horizontalpodautoscaler.autoscaling/budy-hpa created\n");
+  EXPECT_TRUE(absl::StrContains(
+      r.err,
+      "Warning: spec.metrics[0].resource.targetAverageUtilization is the autoscaling/v2beta1 "
+      "field; in autoscaling/v2 write spec.metrics[0].resource.target: {type: Utilization, "
+      "averageUtilization: 30}"))
+      << r.err;
+  r = Mk({"apply", "-f", hpa});
+  EXPECT_EQ(r.out, "horizontalpodautoscaler.autoscaling/budy-hpa unchanged\n") << r.err;
+  r = Mk({"get", "hpa"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(
+      absl::StrContains(r.out, "budy-hpa   ReplicaSet/busy-replicaset   <unknown>/30%   1 "))
+      << r.out;
+  // No warning for the v2 spelling.
+  std::string v2 = kSeedHpaYaml;
+  v2.replace(v2.find("targetAverageUtilization: 30"), 28,
+             "target: {type: Utilization, averageUtilization: 40}");
+  r = Mk({"apply", "-f", File("hpa2.yaml", v2)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "horizontalpodautoscaler.autoscaling/budy-hpa configured\n");
+  EXPECT_FALSE(absl::StrContains(r.err, "Warning")) << r.err;
+}
+
+}  // namespace
+}  // namespace mk::testing
