@@ -45,6 +45,10 @@ Json ApiGroupList() {
     }
     groups.push_back({{"name", group}, {"versions", vs}, {"preferredVersion", vs[0]}});
   }
+  // Served by apiserver/metrics_api.cc from the kubelets' figures (as metrics-server does).
+  Json metrics = {{"groupVersion", "metrics.k8s.io/v1beta1"}, {"version", "v1beta1"}};
+  groups.push_back(
+      {{"name", "metrics.k8s.io"}, {"versions", {metrics}}, {"preferredVersion", metrics}});
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
 }
 

@@ -10,6 +10,7 @@
 #include "apiserver/grpc_server.h"
 #include "apiserver/kubelet_logs.h"
 #include "apiserver/metrics.h"
+#include "apiserver/metrics_api.h"
 #include "apiserver/registry.h"
 #include "apiserver/rest_server.h"
 #include "apiserver/rocksdb_store.h"
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
   rest_opts.bookmark_interval = absl::Seconds(absl::GetFlag(FLAGS_bookmark_interval_seconds));
   mk::apiserver::RestServer rest(&registry, &metrics, rest_opts);
   mk::apiserver::KubeletLogs logs(&registry);
+  mk::apiserver::MetricsApi metrics_api(&registry);
+  rest.set_metrics_api(&metrics_api);
   rest.set_log_source(&logs);
   if (absl::Status s = rest.Start(); !s.ok()) {
     MK_LOG(E) << s;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "apiserver/discovery.h"
+#include "apiserver/metrics_api.h"
 #include "apiserver/rest_path.h"
 #include "apiserver/table.h"
 #include "common/api_error.h"
@@ -195,6 +196,18 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
   std::string verb = req.method;
   std::string resource = "";
   MK_VLOG(4) << req.method << " " << req.path;
+  if (req.method == "GET" && metrics_api_ != nullptr) {
+    absl::StatusOr<Json> m;
+    if (metrics_api_->Handle(req.path, Param(req, "labelSelector"), &m)) {
+      if (m.ok()) {
+        WriteJson(res, 200, *m);
+      } else {
+        WriteError(res, m.status());
+      }
+      metrics_->ObserveRequest("GET", "metrics", res.status, absl::Now() - start);
+      return;
+    }
+  }
   if (req.method == "GET" && HandleNonResource(req, res)) {
     metrics_->ObserveRequest("GET", "", res.status, absl::Now() - start);
     return;

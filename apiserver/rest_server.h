@@ -22,6 +22,8 @@ struct Response;
 
 namespace mk::apiserver {
 
+class MetricsApi;
+
 struct RestOptions {
   std::string host = "127.0.0.1";
   int port = 6443;  // 0: pick a free port
@@ -49,6 +51,7 @@ class RestServer {
   int port() const { return port_; }
   void Shutdown();
   void set_log_source(LogSource* logs) { logs_ = logs; }
+  void set_metrics_api(MetricsApi* metrics_api) { metrics_api_ = metrics_api; }
 
  private:
   void Handle(const httplib::Request& req, httplib::Response& res);
@@ -60,6 +63,7 @@ class RestServer {
   Metrics* metrics_;
   RestOptions options_;
   LogSource* logs_ = nullptr;
+  MetricsApi* metrics_api_ = nullptr;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

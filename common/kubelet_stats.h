@@ -1,0 +1,54 @@
+#pragma once
+
+// Resource usage as the kubelet reports it (`GET /stats/summary`, the shape of Kubernetes'
+// stats/v1alpha1 Summary, usage fields only) and its conversion to the metrics.k8s.io/v1beta1
+// objects (NodeMetrics, PodMetrics) that `mkctl top` and the HPA controller read. The
+// apiserver serves the metrics API by asking the kubelets (as metrics-server does); the
+// controller-manager's HPA reads the same figures.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "api.pb.h"
+#include "common/json.h"
+
+namespace mk {
+
+struct ContainerUsage {
+  std::string name;
+  int64_t cpu_nano_cores = 0;
+  int64_t memory_working_set_bytes = 0;
+};
+
+struct PodUsage {
+  std::string namespace_, name, uid;
+  std::vector<ContainerUsage> containers;
+};
+
+struct StatsSummary {
+  std::string node_name;
+  absl::Time time;
+  absl::Duration window = absl::Seconds(10);
+  int64_t node_cpu_nano_cores = 0;
+  int64_t node_memory_working_set_bytes = 0;
+  std::vector<PodUsage> pods;
+};
+
+Json SummaryToJson(const StatsSummary& s);
+absl::StatusOr<StatsSummary> SummaryFromJson(const Json& j);
+
+// host:port of the node's kubelet (InternalIP and daemonEndpoints.kubeletEndpoint.Port), or an
+// error when it publishes none.
+absl::StatusOr<std::pair<std::string, int>> KubeletEndpoint(const api::Node& node);
+// GET /stats/summary from the node's kubelet.
+absl::StatusOr<StatsSummary> FetchSummary(const api::Node& node, absl::Duration timeout);
+
+// metrics.k8s.io/v1beta1 objects. CPU in nanocores ("123456n") and memory in Ki, as
+// metrics-server writes them.
+Json NodeMetricsJson(const StatsSummary& s, const std::string& creation_time);
+Json PodMetricsJson(const StatsSummary& s, const PodUsage& pod, const std::string& creation_time);
+
+}  // namespace mk
