@@ -34,5 +34,7 @@ void ConfigFlags(Args* a);
 int RunConfig(Env& env);
 int RunCordon(Env& env);
 int RunUncordon(Env& env);
+void TopFlags(Args* a);
+int RunTop(Env& env);
 
 }  // namespace mk::kubectl
