@@ -126,7 +126,7 @@ if ((NODE)); then
   [[ -n "$MEMORY" ]] && flags+=" --memory=$MEMORY"
   # The apiserver on another machine fetches logs from the kubelet: listen on every address
   # (only with a kubelet that has the log server, i.e. --address/--port).
-  if "$BIN/mk-kubelet" --help 2>&1 | grep -q -- '--address'; then
+  if grep -q -- '--address' <<<"$("$BIN/mk-kubelet" --help 2>&1)"; then
     flags+=" --address=0.0.0.0 --port=10250"
   fi
   write_env mk-kubelet MK_KUBELET_FLAGS "$flags"

@@ -104,7 +104,7 @@ if [[ -x "$BIN/mk-kubelet" ]]; then
   services+=(node)
   # The compose file passes --address/--port (the kubelet's log server); a kubelet without
   # them gets neither (MK_KUBELET_FLAGS="") and `mkctl logs` is not checked.
-  if "$BIN/mk-kubelet" --help 2>&1 | grep -q -- '--port'; then
+  if grep -q -- '--port' <<<"$("$BIN/mk-kubelet" --help 2>&1)"; then
     kubelet_serves=1
   else
     export MK_KUBELET_FLAGS=""
