@@ -11,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/object.h"
+#include "kubelet/credentials.h"
 #include "kubelet/docker_client.h"
+#include "kubelet/pause_image.h"
 
 namespace mk::kubelet {
 namespace {
@@ -230,14 +232,43 @@ absl::StatusOr<std::unique_ptr<ContainerRuntime>> NewDockerRuntime(const std::st
   return rt;
 }
 
-// Until kubelet/credentials.h lands: anonymous pulls only (the pod worker then reports the
-// registry's "no basic auth credentials" as ErrImagePull).
-CredentialMatcher DockerCredentialMatcher() { return nullptr; }
+CredentialMatcher DockerCredentialMatcher() {
+  return [](const std::string& image, const std::vector<api::Secret>& pull_secrets) {
+    DockerKeyring keyring;
+    for (const api::Secret& secret : pull_secrets) {
+      std::string content;
+      if (secret.type() == "kubernetes.io/dockercfg" &&
+          SecretValue(secret, ".dockercfg", &content)) {
+        (void)keyring.AddDockerCfg(content);
+      } else if (SecretValue(secret, ".dockerconfigjson", &content)) {
+        (void)keyring.AddDockerConfigJson(content);
+      } else if (SecretValue(secret, ".dockercfg", &content)) {
+        (void)keyring.AddDockerCfg(content);
+      }
+    }
+    return keyring.Lookup(image);
+  };
+}
 
-// Until kubelet/pause_image.h lands: the sandbox image must already exist.
-std::function<absl::Status()> SandboxImageEnsurer(const std::string&, const std::string&,
-                                                  const std::string&) {
-  return nullptr;
+std::function<absl::Status()> SandboxImageEnsurer(const std::string& socket_path,
+                                                  const std::string& pause_binary,
+                                                  const std::string& image) {
+  struct State {
+    absl::Mutex mu;
+    bool done ABSL_GUARDED_BY(mu) = false;
+  };
+  auto state = std::make_shared<State>();
+  DockerClientOptions opts;
+  opts.socket_path = socket_path;
+  auto client = std::make_shared<DockerClient>(opts);
+  std::string binary = pause_binary.empty() ? DefaultPauseBinaryPath() : pause_binary;
+  return [state, client, binary, image]() -> absl::Status {
+    absl::MutexLock l(&state->mu);
+    if (state->done) return absl::OkStatus();
+    absl::Status s = EnsurePauseImage(*client, binary, image);
+    if (s.ok()) state->done = true;
+    return s;
+  };
 }
 
 }  // namespace mk::kubelet

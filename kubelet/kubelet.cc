@@ -322,6 +322,17 @@ void Kubelet::OnLivenessFailure(const std::string& pod_uid, const std::string& c
   queue_.Add(key);
 }
 
+void Kubelet::Requeue(const std::string& pod_uid) {
+  std::string key;
+  {
+    absl::MutexLock l(&mu_);
+    auto it = pods_.find(pod_uid);
+    if (it == pods_.end()) return;
+    key = it->second.key;
+  }
+  queue_.Add(key);
+}
+
 std::string Kubelet::FindContainer(const std::string& ns, const std::string& pod,
                                    const std::string& container, bool previous) {
   absl::StatusOr<std::vector<ContainerSummary>> list =

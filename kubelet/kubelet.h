@@ -94,6 +94,8 @@ class Kubelet {
   // `message` in the Killing event; the pod worker then restarts it per policy.
   void OnLivenessFailure(const std::string& pod_uid, const std::string& container,
                          const std::string& container_id, const std::string& message);
+  // Re-syncs the pod with uid `pod_uid` (e.g. its readiness changed).
+  void Requeue(const std::string& pod_uid);
   // The current container id of `container` in pod ns/name ("" if none), for logs/exec.
   std::string FindContainer(const std::string& ns, const std::string& pod,
                             const std::string& container, bool previous = false);

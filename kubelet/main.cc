@@ -1,7 +1,10 @@
 // mk-kubelet: flags → options → Start() → wait for SIGTERM/SIGINT → Shutdown().
 // Flags use Kubernetes' dashed spelling: --apiserver HOST:PORT (gRPC), --node-name,
 // --docker-socket, --root-dir, --node-labels k=v,…, --cpu, --memory, --max-pods, --network,
-// --pause-binary, --node-ip, -v N. Each takes "--flag value" or "--flag=value".
+// --pause-binary, --node-ip, --address (log server, default 127.0.0.1), --port (default
+// 10250, 0 = the kernel picks), --node-lease-renew-interval (10s),
+// --node-status-update-frequency (1m), -v N. Each takes "--flag value" or "--flag=value".
+// Once the Node is registered it prints "ready node=NAME port=N" on stdout.
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -21,8 +24,12 @@
 #include "common/clock.h"
 #include "common/event_recorder.h"
 #include "common/log.h"
+#include "kubelet/docker_client.h"
 #include "kubelet/docker_runtime.h"
 #include "kubelet/kubelet.h"
+#include "kubelet/log_server.h"
+#include "kubelet/node_status.h"
+#include "kubelet/prober.h"
 
 namespace {
 
@@ -37,6 +44,10 @@ struct Flags {
   std::string network;
   std::string pause_binary;
   std::string node_ip;
+  std::string address = "127.0.0.1";
+  int port = 10250;
+  std::string lease_interval = "10s";
+  std::string status_frequency = "1m";
   int v = 0;
 };
 
@@ -44,20 +55,26 @@ void Usage() {
   std::fprintf(stderr,
                "usage: mk-kubelet --apiserver HOST:PORT [--node-name NAME] [--docker-socket PATH]\n"
                "  [--root-dir DIR] [--node-labels k=v,...] [--cpu N] [--memory Q] [--max-pods N]\n"
-               "  [--network NAME] [--pause-binary PATH] [--node-ip IP] [-v N]\n");
+               "  [--network NAME] [--pause-binary PATH] [--node-ip IP] [--address IP]\n"
+               "  [--port N] [--node-lease-renew-interval 10s]\n"
+               "  [--node-status-update-frequency 1m] [-v N]\n");
 }
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
-  std::map<std::string, std::string*> strings{{"apiserver", &f->apiserver},
-                                              {"node-name", &f->node_name},
-                                              {"docker-socket", &f->docker_socket},
-                                              {"root-dir", &f->root_dir},
-                                              {"node-labels", &f->node_labels},
-                                              {"cpu", &f->cpu},
-                                              {"memory", &f->memory},
-                                              {"network", &f->network},
-                                              {"pause-binary", &f->pause_binary},
-                                              {"node-ip", &f->node_ip}};
+  std::map<std::string, std::string*> strings{
+      {"apiserver", &f->apiserver},
+      {"node-name", &f->node_name},
+      {"docker-socket", &f->docker_socket},
+      {"root-dir", &f->root_dir},
+      {"node-labels", &f->node_labels},
+      {"cpu", &f->cpu},
+      {"memory", &f->memory},
+      {"network", &f->network},
+      {"pause-binary", &f->pause_binary},
+      {"node-ip", &f->node_ip},
+      {"address", &f->address},
+      {"node-lease-renew-interval", &f->lease_interval},
+      {"node-status-update-frequency", &f->status_frequency}};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") return false;
@@ -81,6 +98,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       *it->second = value;
     } else if (arg == "max-pods") {
       if (!absl::SimpleAtoi(value, &f->max_pods)) return false;
+    } else if (arg == "port") {
+      if (!absl::SimpleAtoi(value, &f->port)) return false;
     } else if (arg == "v") {
       if (!absl::SimpleAtoi(value, &f->v)) return false;
     } else {
@@ -124,8 +143,32 @@ int main(int argc, char** argv) {
     Usage();
     return 2;
   }
+  absl::Duration lease_interval, status_frequency;
+  if (!absl::ParseDuration(flags.lease_interval, &lease_interval) ||
+      lease_interval <= absl::ZeroDuration() ||
+      !absl::ParseDuration(flags.status_frequency, &status_frequency)) {
+    std::fprintf(stderr, "bad --node-lease-renew-interval or --node-status-update-frequency\n");
+    return 2;
+  }
+  absl::StatusOr<std::map<std::string, std::string>> node_labels =
+      mk::kubelet::ParseNodeLabels(flags.node_labels);
+  if (!node_labels.ok()) {
+    std::fprintf(stderr, "--node-labels: %s\n",
+                 std::string(node_labels.status().message()).c_str());
+    return 2;
+  }
   if (flags.node_name.empty()) flags.node_name = Hostname();
-  if (flags.node_ip.empty()) flags.node_ip = DefaultNodeIp();
+  if (flags.node_ip.empty()) {
+    // The apiserver reaches the log server at the node's InternalIP: with a loopback
+    // listener that must be loopback too.
+    if (absl::StartsWith(flags.address, "127.") || flags.address == "localhost") {
+      flags.node_ip = "127.0.0.1";
+    } else if (flags.address != "0.0.0.0" && !flags.address.empty()) {
+      flags.node_ip = flags.address;
+    } else {
+      flags.node_ip = DefaultNodeIp();
+    }
+  }
   mk::SetLogComponent("kubelet");
   mk::SetLogVerbosity(flags.v);
   sigset_t sigs;
@@ -141,6 +184,14 @@ int main(int argc, char** argv) {
     MK_LOG(E) << "docker at " << flags.docker_socket << ": " << runtime.status();
     return 1;
   }
+  mk::kubelet::DockerClientOptions dopts;
+  dopts.socket_path = flags.docker_socket;
+  mk::kubelet::DockerClient docker(dopts);
+  absl::StatusOr<mk::Json> info = docker.Info();
+  if (!info.ok()) {
+    MK_LOG(E) << "docker info: " << info.status();
+    return 1;
+  }
   std::unique_ptr<mk::ApiClient> api = mk::NewGrpcApiClient(flags.apiserver);
   mk::EventRecorder recorder(api.get(), "kubelet", flags.node_name);
   mk::kubelet::RecorderEventSink sink(&recorder);
@@ -150,21 +201,67 @@ int main(int argc, char** argv) {
   opts.root_dir = flags.root_dir;
   opts.network = flags.network;
   opts.host_ip = flags.node_ip;
-  // TODO(node owner): register the Node (labels from --node-labels, capacity from --cpu,
-  // --memory, --max-pods or Docker's /info), heartbeat its Lease, run probes (a Prober
-  // calling kubelet.OnLivenessFailure) and serve logs; this binary runs pods only.
-  mk::kubelet::Kubelet kubelet(opts, api.get(), runtime->get(), mk::Clock::Real(), &sink,
-                               /*prober=*/nullptr);
+  mk::kubelet::ProbeManager prober(runtime->get(), &sink, flags.node_name);
+  mk::kubelet::Kubelet kubelet(opts, api.get(), runtime->get(), mk::Clock::Real(), &sink, &prober);
+  prober.set_on_kill([&kubelet](const std::string& uid, const std::string& container,
+                                const std::string& id, const std::string& message) {
+    kubelet.OnLivenessFailure(uid, container, id, message);
+  });
+  prober.set_on_change([&kubelet](const std::string& uid) { kubelet.Requeue(uid); });
   kubelet.set_credential_matcher(mk::kubelet::DockerCredentialMatcher());
   kubelet.set_ensure_sandbox_image(
       mk::kubelet::SandboxImageEnsurer(flags.docker_socket, flags.pause_binary, opts.pause_image));
+
+  mk::kubelet::LogServer logs(
+      runtime->get(),
+      [&kubelet](const std::string& ns, const std::string& pod, const std::string& container,
+                 bool previous) { return kubelet.FindContainer(ns, pod, container, previous); });
+  absl::StatusOr<int> port = logs.Start(flags.address, flags.port);
+  if (!port.ok()) {
+    MK_LOG(E) << "log server: " << port.status();
+    return 1;
+  }
+
+  mk::kubelet::NodeOptions nopts;
+  nopts.node_name = flags.node_name;
+  nopts.node_ip = flags.node_ip;
+  nopts.hostname = Hostname();
+  nopts.labels = *node_labels;
+  nopts.cpu = flags.cpu;
+  nopts.memory = flags.memory;
+  nopts.max_pods = flags.max_pods;
+  nopts.kubelet_port = *port;
+  nopts.lease_period = lease_interval;
+  nopts.status_period = status_frequency;
+  mk::kubelet::NodeStatusManager node(nopts, api.get(), mk::Clock::Real(), *info);
+  int sig = 0;
+  while (true) {
+    absl::Status s = node.Register();
+    if (s.ok()) break;
+    if (absl::IsInvalidArgument(s)) {
+      MK_LOG(E) << "registering node " << flags.node_name << ": " << s;
+      return 2;
+    }
+    MK_LOG(WARNING) << "registering node " << flags.node_name << ": " << s << " (retrying)";
+    struct timespec ts {
+      1, 0
+    };
+    sig = sigtimedwait(&sigs, nullptr, &ts);
+    if (sig > 0) return 0;
+  }
+  node.Start();
   kubelet.Start();
   MK_LOG(I) << "kubelet for node " << flags.node_name << " (" << flags.node_ip
-            << ") watching pods via " << flags.apiserver;
+            << ") watching pods via " << flags.apiserver << ", logs on " << flags.address << ":"
+            << *port;
+  std::printf("ready node=%s port=%d\n", flags.node_name.c_str(), *port);
+  std::fflush(stdout);
 
-  int sig = 0;
   sigwait(&sigs, &sig);
   MK_LOG(I) << "signal " << sig << ": shutting down";
+  node.Shutdown();
+  logs.Shutdown();
+  prober.Shutdown();
   kubelet.Shutdown();
   recorder.Shutdown();
   return 0;

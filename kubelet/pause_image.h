@@ -7,11 +7,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "kubelet/container_spec.h"  // kDefaultPauseImage
 #include "kubelet/docker_client.h"
 
 namespace mk::kubelet {
-
-inline constexpr char kDefaultPauseImage[] = "mk-pause:1";
 
 // Imports `image` from the static binary at `pause_binary_path` unless Docker already has
 // it. Safe to call concurrently (a racing import just re-tags the same content).

@@ -1,0 +1,83 @@
+#include "kubelet/log_server.h"
+
+#include <httplib.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+
+namespace mk::kubelet {
+namespace {
+
+bool BoolParam(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return false;
+  std::string v = req.get_param_value(name);
+  return v.empty() || v == "true" || v == "1";
+}
+
+int64_t IntParam(const httplib::Request& req, const char* name, int64_t def) {
+  if (!req.has_param(name)) return def;
+  int64_t v = def;
+  return absl::SimpleAtoi(req.get_param_value(name), &v) ? v : def;
+}
+
+}  // namespace
+
+LogServer::LogServer(ContainerRuntime* runtime, ContainerFinder find)
+    : runtime_(runtime), find_(std::move(find)), server_(std::make_unique<httplib::Server>()) {}
+
+LogServer::~LogServer() { Shutdown(); }
+
+absl::StatusOr<int> LogServer::Start(const std::string& address, int port) {
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  server_->Get(R"(/containerLogs/([^/]+)/([^/]+)/([^/]+))", [this](const httplib::Request& req,
+                                                                   httplib::Response& res) {
+    std::string ns = req.matches[1], pod = req.matches[2], container = req.matches[3];
+    bool previous = BoolParam(req, "previous");
+    std::string id = find_(ns, pod, container, previous);
+    if (id.empty()) {
+      res.status = 400;
+      res.set_content(previous ? absl::StrCat("previous terminated container \"", container,
+                                              "\" in pod \"", pod, "\" not found")
+                               : absl::StrCat("container \"", container, "\" in pod \"", pod,
+                                              "\" is waiting to start: ContainerCreating"),
+                      "text/plain");
+      return;
+    }
+    LogOptions opts;
+    opts.follow = BoolParam(req, "follow") && !previous;
+    opts.timestamps = BoolParam(req, "timestamps");
+    opts.tail = IntParam(req, "tailLines", -1);
+    opts.limit_bytes = IntParam(req, "limitBytes", 0);
+    int64_t since = IntParam(req, "sinceSeconds", 0);
+    if (since > 0) opts.since_unix = absl::ToUnixSeconds(absl::Now()) - since;
+    ContainerRuntime* rt = runtime_;
+    res.set_chunked_content_provider("text/plain", [rt, id, opts](size_t, httplib::DataSink& sink) {
+      absl::Status s = rt->Logs(id, opts, [&sink](const std::string& chunk) {
+        return sink.write(chunk.data(), chunk.size());
+      });
+      if (!s.ok()) MK_VLOG(1) << "logs of " << id << ": " << s;
+      sink.done();
+      return true;
+    });
+  });
+  int bound = port;
+  if (port == 0) {
+    bound = server_->bind_to_any_port(address.c_str());
+    if (bound <= 0) return absl::UnavailableError(absl::StrCat("cannot bind ", address, ":0"));
+  } else if (!server_->bind_to_port(address.c_str(), port)) {
+    return absl::UnavailableError(absl::StrCat("cannot bind ", address, ":", port));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return bound;
+}
+
+void LogServer::Shutdown() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace mk::kubelet
