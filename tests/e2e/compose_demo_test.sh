@@ -51,6 +51,7 @@ free_port() {
 }
 
 export COMPOSE_PROJECT_NAME=mkdemotest
+export MK_IMAGE_TAG=e2etest # leaves a user's mk/daemons:dev alone
 export MK_NETWORK=mkdemotest-net
 export MK_REST_PORT MK_REGISTRY_PORT MK_COMPOSE_ROOT
 MK_REST_PORT=$(free_port 16443)
@@ -80,6 +81,7 @@ cleanup() {
   for img in busybox:1 photo-view:v1.0 photo-view:v2.0 liveness:1 stress:1; do
     docker rmi "$REG/$img" >/dev/null 2>&1
   done
+  docker rmi "mk/daemons:$MK_IMAGE_TAG" "mk/registry:$MK_IMAGE_TAG" >/dev/null 2>&1
   rm -rf "$MK_COMPOSE_ROOT" "$WORK"
   exit "$rc"
 }
@@ -122,7 +124,7 @@ fi
 say "building images (REST port $MK_REST_PORT, registry $REG)"
 "$ROOT/deploy/build-images.sh" "$BUILD" >"$WORK/build-images.log" 2>&1 ||
   { tail -n 30 "$WORK/build-images.log"; fail "deploy/build-images.sh failed"; }
-docker image inspect mk/daemons:dev mk/registry:dev >/dev/null || fail "images missing"
+docker image inspect "mk/daemons:$MK_IMAGE_TAG" "mk/registry:$MK_IMAGE_TAG" >/dev/null || fail "images missing"
 say "docker-compose up -d ${services[*]}"
 "${COMPOSE[@]}" up -d "${services[@]}" >"$WORK/up.log" 2>&1 ||
   { cat "$WORK/up.log"; fail "docker-compose up failed"; }
@@ -205,6 +207,10 @@ grep -q '^v2.0' <<<"$page" || fail "pod $ip:80 not reachable from the apiserver 
 say "photoview-pod Running on node $node at $ip, pulled from $REG with regcred, reachable on the demo network"
 if ((kubelet_serves && kubelet_registers)); then
   "${MKCTL[@]}" logs photoview-pod >"$WORK/logs" 2>&1 || fail "mkctl logs: $(cat "$WORK/logs")"
+  # httpd -v logged the request the apiserver's container made above.
+  aip=$(docker inspect -f "{{(index .NetworkSettings.Networks \"$MK_NETWORK\").IPAddress}}" \
+    "$("${COMPOSE[@]}" ps -q apiserver)")
+  grep -q "$aip.*response:200" "$WORK/logs" || fail "mkctl logs lacks httpd's line for $aip: $(cat "$WORK/logs")"
   say "mkctl logs through the apiserver → kubelet at the node's IP: $(wc -l <"$WORK/logs") line(s)"
 fi
 
