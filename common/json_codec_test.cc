@@ -113,5 +113,51 @@ TEST(Manifest, MultipleDocumentsAndScalars) {
   EXPECT_TRUE((*docs)[0]["e"].is_null());
 }
 
+// Found by fuzz/manifest_fuzz: a non-string `kind` next to `items` made Json::value throw
+// (an uncaught exception, i.e. a crash of whoever parsed the body).
+TEST(Manifest, NonStringKindWithItemsIsADocumentNotACrash) {
+  for (const char* text :
+       {"kind: 5\nitems: [a]\n", "kind:\nitems: [a]\n", R"({"kind": null, "items": []})",
+        R"({"kind": ["List"], "items": [1]})"}) {
+    auto docs = ParseManifests(text);
+    ASSERT_TRUE(docs.ok()) << text << ": " << docs.status();
+    ASSERT_EQ(docs->size(), 1u) << text;
+    EXPECT_TRUE((*docs)[0].contains("items")) << text;
+    EXPECT_TRUE(ParseJsonBody(text).ok()) << text;
+  }
+  auto list = ParseManifests("kind: List\nitems: [{a: 1}, {b: 2}]\n");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 2u);
+}
+
+// Found by fuzz/manifest_fuzz: yaml-cpp 0.7's LoadAll appends empty documents forever (GBs in
+// seconds) after an indented block collection followed by ',' at column 0.
+TEST(Manifest, YamlThatNeverEndsIsRefused) {
+  for (const char* text :
+       {" c: a\n,\n", " c: [a]\n,\n", " - [a]\n,\n", "x: 1\n---\n c: {a: 1}\n,\n"}) {
+    auto docs = ParseManifests(text);
+    ASSERT_FALSE(docs.ok()) << text;
+    EXPECT_EQ(docs.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_FALSE(ParseJsonBody(text).ok()) << text;
+  }
+  auto docs = ParseManifests(" c: a\n---\n- x\n");
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  EXPECT_EQ(docs->size(), 2u);
+}
+
+// Found by fuzz/rest_patch_fuzz: YAML passed invalid UTF-8 through into JSON strings, and
+// dumping them threw (an uncaught exception).
+TEST(Manifest, YamlStringsMustBeUtf8) {
+  for (const char* text : {"a: \xff\n", "\xc3: b\n", "a: \"\xed\xa0\x80\"\n", "- \xc0\xaf\n"}) {
+    auto docs = ParseManifests(text);
+    ASSERT_FALSE(docs.ok()) << text << ": " << (docs.ok() ? docs->at(0).dump(-1, ' ', true) : "");
+    EXPECT_NE(docs.status().message().find("invalid UTF-8"), absl::string_view::npos)
+        << docs.status();
+  }
+  auto docs = ParseManifests("a: \"h\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x98\x80\"\n");
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  EXPECT_EQ((*docs)[0]["a"].dump(), "\"h\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x98\x80\"");
+}
+
 }  // namespace
 }  // namespace mk

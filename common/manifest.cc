@@ -1,8 +1,11 @@
 #include "common/manifest.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -52,6 +55,95 @@ absl::Status CheckSize(absl::string_view text, const ManifestLimits& limits) {
   return absl::OkStatus();
 }
 
+// yaml-cpp 0.7 never gets past some malformed documents: " a: b\n,\n" (an indented block
+// collection, then a ',' at column 0) makes LoadAll append empty documents forever (gigabytes
+// within seconds). This pass parses with a no-op event handler first and refuses input where
+// a document starts where the previous one did (no progress), or that has more documents
+// than bytes.
+class ProgressCheck : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = stuck_ || mark.pos == last_pos_;
+    last_pos_ = mark.pos;
+    line_ = mark.line;
+    ++documents_;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  bool stuck() const { return stuck_; }
+  size_t documents() const { return documents_; }
+  int line() const { return line_; }
+
+ private:
+  int last_pos_ = -1;
+  int line_ = 0;
+  size_t documents_ = 0;
+  bool stuck_ = false;
+};
+
+// Throws YAML::Exception as LoadAll does; returns an error for input LoadAll would loop on.
+absl::Status CheckYamlTerminates(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  ProgressCheck check;
+  while (parser.HandleNextDocument(check)) {
+    if (check.stuck() || check.documents() > text.size() + 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("error parsing YAML: line ", check.line() + 1, ": unexpected content"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Strings must be UTF-8 (as in Kubernetes' YAML reader): yaml-cpp passes any bytes through,
+// and nlohmann::json throws when it serialises invalid UTF-8.
+bool ValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int len;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (int k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values beyond U+10FFFF are invalid.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 // A plain (unquoted) YAML scalar resolved per the YAML 1.2 core schema, as Kubernetes'
 // YAML reader does.
 Json PlainScalar(const std::string& s) {
@@ -97,6 +189,11 @@ struct Converter {
       case YAML::NodeType::Undefined:
         return nullptr;
       case YAML::NodeType::Scalar:
+        if (!ValidUtf8(n.Scalar())) {
+          error = absl::InvalidArgumentError(
+              absl::StrCat("error parsing YAML: line ", n.Mark().line + 1, ": invalid UTF-8"));
+          return nullptr;
+        }
         if (n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str") return n.Scalar();
         return PlainScalar(n.Scalar());
       case YAML::NodeType::Sequence: {
@@ -112,6 +209,11 @@ struct Converter {
             return nullptr;
           }
           std::string key = kv.first.Scalar();
+          if (!ValidUtf8(key)) {
+            error = absl::InvalidArgumentError(absl::StrCat(
+                "error parsing YAML: line ", kv.first.Mark().line + 1, ": invalid UTF-8"));
+            return nullptr;
+          }
           if (obj.contains(key)) {
             error = absl::InvalidArgumentError(
                 absl::StrCat("line ", kv.first.Mark().line + 1, ": duplicate key \"", key, "\""));
@@ -137,6 +239,14 @@ absl::StatusOr<Json> ParseJsonText(absl::string_view text) {
   return j;
 }
 
+// A `kind: List` whose items are the documents. `kind` of another type (null, a number)
+// is not a List (Json::value would throw on it).
+bool IsList(const Json& j) {
+  if (!j.is_object() || !j.contains("items")) return false;
+  auto kind = j.find("kind");
+  return kind != j.end() && kind->is_string() && *kind == "List";
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Json>> ParseManifests(absl::string_view text,
@@ -146,7 +256,7 @@ absl::StatusOr<std::vector<Json>> ParseManifests(absl::string_view text,
   if (LooksLikeJson(text)) {
     absl::StatusOr<Json> j = ParseJsonText(text);
     if (j.ok()) {
-      if (j->is_object() && j->value("kind", "") == "List" && j->contains("items")) {
+      if (IsList(*j)) {
         for (Json& item : (*j)["items"]) docs.push_back(std::move(item));
       } else {
         docs.push_back(std::move(*j));
@@ -157,7 +267,9 @@ absl::StatusOr<std::vector<Json>> ParseManifests(absl::string_view text,
   }
   std::vector<YAML::Node> nodes;
   try {
-    nodes = YAML::LoadAll(std::string(text));
+    std::string yaml(text);
+    if (absl::Status s = CheckYamlTerminates(yaml); !s.ok()) return s;
+    nodes = YAML::LoadAll(yaml);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("error parsing YAML: line ", e.mark.line + 1, ": ", e.msg));
@@ -167,7 +279,7 @@ absl::StatusOr<std::vector<Json>> ParseManifests(absl::string_view text,
     if (n.IsNull()) continue;
     Json j = conv.Convert(n, 0);
     if (!conv.error.ok()) return conv.error;
-    if (j.is_object() && j.value("kind", "") == "List" && j.contains("items")) {
+    if (IsList(j)) {
       for (Json& item : j["items"]) docs.push_back(std::move(item));
     } else {
       docs.push_back(std::move(j));
