@@ -189,26 +189,32 @@ absl::StatusOr<Quantity> ParseQuantity(absl::string_view s) {
   }
 
   // Significant digits: strip leading zeros of the integer part and trailing zeros of the
-  // fraction; keep at most 36 digits (the rest only rounds up).
+  // fraction; keep as many digits as fit below kMax (38: every nano count, which is what
+  // the "n" suffix prints). An integer part beyond that is too large; fraction digits
+  // beyond it only round up (they are finer than 1n whenever the result is in range).
   while (!int_part.empty() && int_part[0] == '0') int_part.remove_prefix(1);
   while (!frac_part.empty() && frac_part.back() == '0') frac_part.remove_suffix(1);
-  if (int_part.size() > 36) return TooLarge();
+  if (int_part.size() > 38) return TooLarge();
+  auto append_digit = [](int128* m, char c) {
+    int128 next;
+    if (MulOverflow(*m, 10, &next) || next > kMax - (c - '0')) return false;
+    *m = next + (c - '0');
+    return true;
+  };
   int128 mantissa = 0;
   int frac_digits = 0;
   bool sticky = false;
-  int kept = 0;
+  bool full = false;
   for (char c : int_part) {
-    mantissa = mantissa * 10 + (c - '0');
-    if (mantissa != 0) ++kept;
+    if (!append_digit(&mantissa, c)) return TooLarge();
   }
   for (char c : frac_part) {
-    if (kept >= 36) {
+    if (full || !append_digit(&mantissa, c)) {
+      full = true;
       if (c != '0') sticky = true;
       continue;
     }
-    mantissa = mantissa * 10 + (c - '0');
     ++frac_digits;
-    if (mantissa != 0) ++kept;
   }
   // nano = mantissa * base^exp * 10^(9 - frac_digits).
   int128 v = mantissa;

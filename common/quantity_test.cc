@@ -125,6 +125,24 @@ TEST(QuantityTest, LargeValuesStayExact) {
   EXPECT_EQ(ParseQuantity("1e40").status().message(), "quantity is too large");
 }
 
+// Found by fuzz/quantity_fuzz: large quantities print as a nano count of up to 38 digits
+// ("9320675555555555555475294402725806080n"), which the parser refused (it kept 36 digits).
+TEST(QuantityTest, EveryPrintedFormParsesBack) {
+  Quantity q = Q("8888888888888888888812.3458888300Mi");
+  std::string printed = q.CanonicalString();
+  EXPECT_EQ(printed, "9320675555555555555475294402725806080n");
+  ASSERT_TRUE(ParseQuantity(printed).ok()) << ParseQuantity(printed).status();
+  EXPECT_EQ(Q(printed), q);
+  EXPECT_EQ(Q("12345678901234567890123456789012345678n").CanonicalString(),
+            "12345678901234567890123456789012345678n");
+  EXPECT_EQ(Q("1234567890123456789012345678901234567.8n").CanonicalString(),
+            "1234567890123456789012345678901234568n");  // sub-nano rounds up
+  EXPECT_EQ(ParseQuantity("99999999999999999999999999999999999999n").status().message(),
+            "quantity is too large");
+  EXPECT_EQ(ParseQuantity("123456789012345678901234567890123456789").status().message(),
+            "quantity is too large");
+}
+
 TEST(QuantityTest, CompareAddSubtract) {
   EXPECT_TRUE(Q("500m") < Q("1"));
   EXPECT_TRUE(Q("1Gi") > Q("1G"));
