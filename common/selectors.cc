@@ -359,6 +359,11 @@ absl::StatusOr<FieldSelector> FieldSelector::Parse(absl::string_view resource,
     }
     term.field = std::string(absl::StripAsciiWhitespace(term.field));
     term.value = std::string(absl::StripAsciiWhitespace(term.value));
+    // As Kubernetes (fields.UnescapeValue), a value may not hold an unescaped '=' (mk does not
+    // take escapes): "a==b==c" is an error, not the value "b==c" that prints as "a=b==c".
+    if (term.value.find('=') != std::string::npos) {
+      return absl::InvalidArgumentError("invalid field selector: unescaped character in value: =");
+    }
     const auto& fields = SupportedSelectorFields(resource);
     bool ok = term.field == "metadata.name" || term.field == "metadata.namespace" ||
               std::find(fields.begin(), fields.end(), term.field) != fields.end();

@@ -230,6 +230,20 @@ TEST(FieldSelectorTest, UnsupportedFieldMessageIsExact) {
   EXPECT_THAT(std::string(noop.status().message()), HasSubstr("invalid selector"));
 }
 
+// Found by fuzz/selectors_fuzz: "type==a==b" parsed as type = "a==b", which printed as
+// "type=a==b", which no longer parsed. Kubernetes refuses an unescaped '=' in a value.
+TEST(FieldSelectorTest, UnescapedEqualsInValueIsRefused) {
+  for (const char* s : {"type==a==b", "type=a=b", "type!=a=b", "reason=x,type==="}) {
+    absl::StatusOr<FieldSelector> f = FieldSelector::Parse("events", s);
+    ASSERT_FALSE(f.ok()) << s << " parsed as " << f->ToString();
+    EXPECT_EQ(f.status().message(), "invalid field selector: unescaped character in value: =");
+  }
+  absl::StatusOr<FieldSelector> f = FieldSelector::Parse("events", "type==Normal,reason!=x");
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->ToString(), "type=Normal,reason!=x");
+  EXPECT_TRUE(FieldSelector::Parse("events", f->ToString()).ok());
+}
+
 TEST(FieldSelectorTest, EventsSecretsNodes) {
   api::Event ev;
   ev.mutable_metadata()->set_name("e1");
