@@ -20,6 +20,18 @@ std::string KeyOf(const std::string& ns, const std::string& name) {
   return absl::StrCat(ns, "/", name);
 }
 
+bool StatusOnlyChange(const api::Pod& a, const api::Pod& b) {
+  if (a.metadata().resource_version() == b.metadata().resource_version()) return false;
+  api::Pod x = a, y = b;
+  x.clear_status();
+  y.clear_status();
+  for (api::Pod* p : {&x, &y}) {
+    p->mutable_metadata()->clear_resource_version();
+    p->mutable_metadata()->clear_managed_fields();
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(x, y);
+}
+
 }  // namespace
 
 Kubelet::Kubelet(KubeletOptions opts, ApiClient* api, ContainerRuntime* runtime, Clock* clock,
@@ -39,8 +51,14 @@ Kubelet::Kubelet(KubeletOptions opts, ApiClient* api, ContainerRuntime* runtime,
   informer_ = std::make_unique<Informer>(api_, io);
   EventHandlers h;
   h.on_add = [this](const google::protobuf::Message& o) { Enqueue(o); };
-  h.on_update = [this](const google::protobuf::Message&, const google::protobuf::Message& o) {
-    Enqueue(o);
+  h.on_update = [this](const google::protobuf::Message& before,
+                       const google::protobuf::Message& after) {
+    // As Kubernetes' kubelet: a change of the status only (usually our own write) needs no
+    // sync; periodic resyncs (same resourceVersion) and spec/metadata changes do.
+    const auto* a = dynamic_cast<const api::Pod*>(&before);
+    const auto* b = dynamic_cast<const api::Pod*>(&after);
+    if (a != nullptr && b != nullptr && StatusOnlyChange(*a, *b)) return;
+    Enqueue(after);
   };
   h.on_delete = [this](const google::protobuf::Message& o) { Enqueue(o); };
   informer_->AddHandlers(std::move(h));
