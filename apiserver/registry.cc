@@ -18,6 +18,11 @@ using google::protobuf::Message;
 
 namespace {
 
+// "replicasets.apps", "pods": the group-qualified resource Kubernetes names in its errors.
+std::string Qualified(const ResourceInfo& r) {
+  return r.group.empty() ? r.name : absl::StrCat(r.name, ".", r.group);
+}
+
 constexpr int kMaxConflictRetries = 16;
 constexpr int kMaxGenerateNameRetries = 8;
 
@@ -72,7 +77,7 @@ absl::StatusOr<ObjectPtr> Registry::Get(const ResourceInfo& r, const std::string
                                         const std::string& name) {
   absl::StatusOr<KeyValue> kv = store_->Get(Key(r, ns, name));
   if (!kv.ok()) {
-    if (absl::IsNotFound(kv.status())) return NotFoundError(r.name, name);
+    if (absl::IsNotFound(kv.status())) return NotFoundError(Qualified(r), name);
     return kv.status();
   }
   return Decode(r, *kv);
@@ -134,7 +139,7 @@ absl::StatusOr<ObjectPtr> Registry::CreateOnce(const ResourceInfo& r, const std:
   if (!errs.empty()) return InvalidError(r.kind, meta->name(), errs);
   absl::StatusOr<int64_t> rev = store_->Create(Key(r, ns, meta->name()), obj->SerializeAsString());
   if (!rev.ok()) {
-    if (absl::IsAlreadyExists(rev.status())) return AlreadyExistsError(r.name, meta->name());
+    if (absl::IsAlreadyExists(rev.status())) return AlreadyExistsError(Qualified(r), meta->name());
     return rev.status();
   }
   meta->set_resource_version(absl::StrCat(*rev));
@@ -201,7 +206,7 @@ absl::StatusOr<ObjectPtr> Registry::StoreUpdate(const ResourceInfo& r, const std
     absl::StatusOr<int64_t> rev = store_->Delete(Key(r, ns, name), expected_revision);
     if (!rev.ok()) {
       if (absl::IsAborted(rev.status())) {
-        return ConflictError(r.name, name, kModifiedMessage);
+        return ConflictError(Qualified(r), name, kModifiedMessage);
       }
       return rev.status();
     }
@@ -211,8 +216,8 @@ absl::StatusOr<ObjectPtr> Registry::StoreUpdate(const ResourceInfo& r, const std
   absl::StatusOr<int64_t> rev =
       store_->Update(Key(r, ns, name), obj->SerializeAsString(), expected_revision);
   if (!rev.ok()) {
-    if (absl::IsAborted(rev.status())) return ConflictError(r.name, name, kModifiedMessage);
-    if (absl::IsNotFound(rev.status())) return NotFoundError(r.name, name);
+    if (absl::IsAborted(rev.status())) return ConflictError(Qualified(r), name, kModifiedMessage);
+    if (absl::IsNotFound(rev.status())) return NotFoundError(Qualified(r), name);
     return rev.status();
   }
   meta->set_resource_version(absl::StrCat(*rev));
@@ -228,7 +233,7 @@ absl::StatusOr<ObjectPtr> Registry::Update(const ResourceInfo& r, const std::str
   }
   absl::StatusOr<KeyValue> kv = store_->Get(Key(r, r.namespaced ? ns : "", name));
   if (!kv.ok()) {
-    if (absl::IsNotFound(kv.status())) return NotFoundError(r.name, name);
+    if (absl::IsNotFound(kv.status())) return NotFoundError(Qualified(r), name);
     return kv.status();
   }
   absl::StatusOr<ObjectPtr> current = Decode(r, *kv);
@@ -239,7 +244,7 @@ absl::StatusOr<ObjectPtr> Registry::Update(const ResourceInfo& r, const std::str
     if (!absl::SimpleAtoi(in_meta.resource_version(), &rv)) {
       return BadRequestError("invalid resourceVersion");
     }
-    if (rv != kv->mod_revision) return ConflictError(r.name, name, kModifiedMessage);
+    if (rv != kv->mod_revision) return ConflictError(Qualified(r), name, kModifiedMessage);
   }
   if (subresource == "status") {
     // Only status changes; spec and metadata come from the stored object.
@@ -259,7 +264,7 @@ absl::StatusOr<ObjectPtr> Registry::GuaranteedUpdate(
   for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
     absl::StatusOr<KeyValue> kv = store_->Get(Key(r, ns, name));
     if (!kv.ok()) {
-      if (absl::IsNotFound(kv.status())) return NotFoundError(r.name, name);
+      if (absl::IsNotFound(kv.status())) return NotFoundError(Qualified(r), name);
       return kv.status();
     }
     absl::StatusOr<ObjectPtr> current = Decode(r, *kv);
@@ -271,7 +276,7 @@ absl::StatusOr<ObjectPtr> Registry::GuaranteedUpdate(
         StoreUpdate(r, ns, name, **current, std::move(next), kv->mod_revision);
     if (out.ok() || !absl::IsAborted(out.status())) return out;
   }
-  return ConflictError(r.name, name, kModifiedMessage);
+  return ConflictError(Qualified(r), name, kModifiedMessage);
 }
 
 absl::StatusOr<ObjectPtr> Registry::Patch(const ResourceInfo& r, const std::string& ns,
@@ -291,7 +296,7 @@ absl::StatusOr<ObjectPtr> Registry::Patch(const ResourceInfo& r, const std::stri
     // A patch carrying a resourceVersion is a precondition.
     const std::string& want = Meta(*next).resource_version();
     if (!want.empty() && want != Meta(*obj).resource_version()) {
-      return ConflictError(r.name, name, kModifiedMessage);
+      return ConflictError(Qualified(r), name, kModifiedMessage);
     }
     if (subresource == "status") {
       CopyField(*next, obj, "status");
@@ -309,8 +314,8 @@ absl::StatusOr<ObjectPtr> Registry::DeleteNow(const ResourceInfo& r, const std::
   if (!obj.ok()) return obj.status();
   absl::StatusOr<int64_t> rev = store_->Delete(Key(r, ns, name), kv.mod_revision);
   if (!rev.ok()) {
-    if (absl::IsAborted(rev.status())) return ConflictError(r.name, name, kModifiedMessage);
-    if (absl::IsNotFound(rev.status())) return NotFoundError(r.name, name);
+    if (absl::IsAborted(rev.status())) return ConflictError(Qualified(r), name, kModifiedMessage);
+    if (absl::IsNotFound(rev.status())) return NotFoundError(Qualified(r), name);
     return rev.status();
   }
   MutableMeta(obj->get())->set_resource_version(absl::StrCat(*rev));
@@ -323,7 +328,7 @@ absl::StatusOr<ObjectPtr> Registry::Delete(const ResourceInfo& r, const std::str
   for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
     absl::StatusOr<KeyValue> kv = store_->Get(Key(r, ns, name));
     if (!kv.ok()) {
-      if (absl::IsNotFound(kv.status())) return NotFoundError(r.name, name);
+      if (absl::IsNotFound(kv.status())) return NotFoundError(Qualified(r), name);
       return kv.status();
     }
     absl::StatusOr<ObjectPtr> current = Decode(r, *kv);
@@ -337,7 +342,7 @@ absl::StatusOr<ObjectPtr> Registry::Delete(const ResourceInfo& r, const std::str
     }
     if (opts.precondition_resource_version &&
         *opts.precondition_resource_version != meta.resource_version()) {
-      return ConflictError(r.name, name, kModifiedMessage);
+      return ConflictError(Qualified(r), name, kModifiedMessage);
     }
     absl::StatusOr<DeletePlan> plan = PlanDelete(r, **current, opts, now_());
     if (!plan.ok()) return plan.status();
@@ -356,14 +361,14 @@ absl::StatusOr<ObjectPtr> Registry::Delete(const ResourceInfo& r, const std::str
         MutableMeta(plan->updated.get())->set_resource_version(absl::StrCat(*rev));
         out = std::move(plan->updated);
       } else if (absl::IsAborted(rev.status())) {
-        out = ConflictError(r.name, name, kModifiedMessage);
+        out = ConflictError(Qualified(r), name, kModifiedMessage);
       } else {
         out = rev.status();
       }
     }
     if (out.ok() || !absl::IsAborted(out.status())) return out;
   }
-  return ConflictError(r.name, name, kModifiedMessage);
+  return ConflictError(Qualified(r), name, kModifiedMessage);
 }
 
 absl::Status Registry::OrphanDependents(const std::string& ns, const std::string& owner_uid) {
@@ -429,7 +434,7 @@ absl::StatusOr<ObjectPtr> Registry::UpdateScale(const ResourceInfo& r, const std
   absl::StatusOr<ObjectPtr> out = GuaranteedUpdate(r, ns, name, [&](Message* m) {
     const std::string& want = s.metadata().resource_version();
     if (!want.empty() && want != Meta(*m).resource_version()) {
-      return ConflictError(r.name, name, kModifiedMessage);
+      return ConflictError(Qualified(r), name, kModifiedMessage);
     }
     static_cast<api::ReplicaSet*>(m)->mutable_spec()->set_replicas(s.spec().replicas());
     return absl::OkStatus();
