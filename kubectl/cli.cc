@@ -40,6 +40,7 @@ const std::map<std::string, Command>& Commands() {
       {"cordon", {NoFlags, RunCordon, true, "Mark node as unschedulable"}},
       {"uncordon", {NoFlags, RunUncordon, true, "Mark node as schedulable"}},
       {"top", {TopFlags, RunTop, true, "Display resource (CPU/memory) usage"}},
+      {"autoscale", {AutoscaleFlags, RunAutoscale, true, "Auto-scale a replica set with an HPA"}},
   };
   return *kCommands;
 }

@@ -36,5 +36,7 @@ int RunCordon(Env& env);
 int RunUncordon(Env& env);
 void TopFlags(Args* a);
 int RunTop(Env& env);
+void AutoscaleFlags(Args* a);
+int RunAutoscale(Env& env);
 
 }  // namespace mk::kubectl

@@ -259,5 +259,25 @@ TEST_F(MkctlTest, SeedHpaWithTheV2beta1FieldIsAcceptedWithAWarning) {
   EXPECT_FALSE(absl::StrContains(r.err, "Warning")) << r.err;
 }
 
+TEST_F(MkctlTest, AutoscaleCreatesAnAutoscalingV2Hpa) {
+  CommandResult r =
+      Mk({"autoscale", "rs/nginx-replicaset", "--min=1", "--max=5", "--cpu-percent=30"});
+  EXPECT_NE(r.exit_code, 0);  // no such ReplicaSet yet
+  EXPECT_EQ(r.err,
+            "Error from server (NotFound): replicasets.apps \"nginx-replicaset\" not found\n");
+  ASSERT_EQ(Mk({"apply", "-f", File("rs.yaml", kReplicaSetYaml)}).exit_code, 0);
+  r = Mk({"autoscale", "rs/nginx-replicaset", "--min=1", "--max=5", "--cpu-percent=30"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "horizontalpodautoscaler.autoscaling/nginx-replicaset autoscaled\n");
+  r = Mk({"get", "hpa", "nginx-replicaset", "--no-headers"});
+  EXPECT_TRUE(absl::StartsWith(
+      r.out, "nginx-replicaset   ReplicaSet/nginx-replicaset   <unknown>/30%   1         5 "))
+      << r.out;
+  r = Mk({"autoscale", "rs/nginx-replicaset", "--min=6", "--max=5"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(r.err, "--max=MAXPODS must be larger or equal to --min=MINPODS"))
+      << r.err;
+}
+
 }  // namespace
 }  // namespace mk::testing
