@@ -1,0 +1,74 @@
+#include "controller-manager/controller_manager.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace mk::controller_manager {
+namespace {
+
+InformerOptions Opts(const std::string& resource, const std::string& ns = "") {
+  InformerOptions o;
+  o.resource = resource;
+  o.ns = ns;
+  return o;
+}
+
+}  // namespace
+
+ControllerManager::ControllerManager(ApiClient* client, ControllerManagerOptions opts)
+    : client_(client),
+      opts_(opts),
+      recorder_(client, "replicaset-controller", ""),
+      node_recorder_(client, "node-controller", ""),
+      pods_(client, Opts("pods")),
+      replicasets_(client, Opts("replicasets")),
+      nodes_(client, Opts("nodes")),
+      leases_(client, Opts("leases", "kube-node-lease")),
+      namespaces_(client, Opts("namespaces")),
+      serviceaccounts_(client, Opts("serviceaccounts")) {
+  rs_ = std::make_unique<ReplicaSetController>(client_, &replicasets_, &pods_, &recorder_);
+  gc_ = std::make_unique<GarbageCollector>(client_, &replicasets_, &pods_);
+  nodes_ctl_ = std::make_unique<NodeLifecycleController>(client_, &nodes_, &leases_, &pods_,
+                                                         &node_recorder_, opts_.node_lifecycle);
+  ns_ = std::make_unique<NamespaceController>(client_, &namespaces_, &serviceaccounts_,
+                                              std::vector<Informer*>{&pods_, &replicasets_});
+}
+
+ControllerManager::~ControllerManager() { Shutdown(); }
+
+void ControllerManager::StartInformers() {
+  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_}) {
+    i->Start();
+  }
+}
+
+bool ControllerManager::WaitForSync(absl::Duration timeout) {
+  absl::Time deadline = absl::Now() + timeout;
+  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_}) {
+    if (!i->WaitForSync(std::max(absl::ZeroDuration(), deadline - absl::Now()))) return false;
+  }
+  return true;
+}
+
+void ControllerManager::StartControllers() {
+  if (controllers_started_) return;
+  controllers_started_ = true;
+  rs_->Run(opts_.replicaset_workers);
+  gc_->Run(opts_.gc_workers);
+  ns_->Run(opts_.namespace_workers);
+  nodes_ctl_->Run();
+}
+
+void ControllerManager::Shutdown() {
+  if (rs_) rs_->Shutdown();
+  if (gc_) gc_->Shutdown();
+  if (ns_) ns_->Shutdown();
+  if (nodes_ctl_) nodes_ctl_->Shutdown();
+  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_}) {
+    i->Shutdown();
+  }
+  recorder_.Shutdown();
+  node_recorder_.Shutdown();
+}
+
+}  // namespace mk::controller_manager

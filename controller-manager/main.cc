@@ -1,0 +1,152 @@
+// mk-controller-manager: --apiserver HOST:PORT (gRPC), --leader-elect, --v N, and the node
+// lifecycle and leader election timings. Prints "ready" on stdout once its caches are
+// synced; runs the controllers while leading (always without --leader-elect); exits on
+// SIGTERM/SIGINT (releasing the lease).
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
+#include "common/api_client.h"
+#include "common/leader_election.h"
+#include "common/log.h"
+#include "controller-manager/controller_manager.h"
+
+namespace {
+
+struct Flags {
+  std::string apiserver = "127.0.0.1:6444";
+  bool leader_elect = false;
+  absl::Duration lease_duration = absl::Seconds(15);
+  absl::Duration renew_deadline = absl::Seconds(10);
+  absl::Duration retry_period = absl::Seconds(2);
+  absl::Duration grace = absl::Seconds(40);
+  absl::Duration monitor_period = absl::Seconds(5);
+  int v = 0;
+};
+
+void Usage() {
+  std::fprintf(
+      stderr,
+      "usage: mk-controller-manager [--apiserver HOST:PORT] [--leader-elect[=true|false]]\n"
+      "  [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s]\n"
+      "  [--leader-elect-retry-period 2s] [--node-monitor-grace-period 40s]\n"
+      "  [--node-monitor-period 5s] [--pod-eviction-timeout D (ignored: pods are\n"
+      "  evicted after their tolerationSeconds)] [--v N]\n");
+}
+
+bool ParseFlags(int argc, char** argv, Flags* f) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help" || !absl::StartsWith(arg, "-")) return false;
+    arg = arg.substr(arg.find_first_not_of('-'));
+    std::string value;
+    bool has_value = false;
+    if (size_t eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    auto next = [&]() -> bool {
+      if (has_value) return true;
+      if (i + 1 >= argc) return false;
+      value = argv[++i];
+      return true;
+    };
+    auto duration = [&](absl::Duration* d) -> bool {
+      return next() && absl::ParseDuration(value, d) && *d > absl::ZeroDuration();
+    };
+    if (arg == "leader-elect") {
+      f->leader_elect = !has_value || value == "true" || value == "1";
+      if (has_value && !f->leader_elect && value != "false" && value != "0") return false;
+    } else if (arg == "apiserver" || arg == "master") {
+      if (!next()) return false;
+      f->apiserver = value;
+    } else if (arg == "leader-elect-lease-duration") {
+      if (!duration(&f->lease_duration)) return false;
+    } else if (arg == "leader-elect-renew-deadline") {
+      if (!duration(&f->renew_deadline)) return false;
+    } else if (arg == "leader-elect-retry-period") {
+      if (!duration(&f->retry_period)) return false;
+    } else if (arg == "node-monitor-grace-period") {
+      if (!duration(&f->grace)) return false;
+    } else if (arg == "node-monitor-period") {
+      if (!duration(&f->monitor_period)) return false;
+    } else if (arg == "pod-eviction-timeout") {
+      absl::Duration ignored;
+      if (!duration(&ignored)) return false;
+    } else if (arg == "v") {
+      if (!next() || !absl::SimpleAtoi(value, &f->v)) return false;
+    } else {
+      std::fprintf(stderr, "unknown flag --%s\n", arg.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  if (!ParseFlags(argc, argv, &flags)) {
+    Usage();
+    return 2;
+  }
+  mk::SetLogComponent("mk-controller-manager");
+  mk::SetLogVerbosity(flags.v);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // every thread inherits the mask
+
+  std::unique_ptr<mk::ApiClient> client = mk::NewGrpcApiClient(flags.apiserver);
+  mk::controller_manager::ControllerManagerOptions opts;
+  opts.node_lifecycle.grace_period = flags.grace;
+  opts.node_lifecycle.monitor_period = flags.monitor_period;
+  mk::controller_manager::ControllerManager cm(client.get(), opts);
+  cm.StartInformers();
+  while (!cm.WaitForSync(absl::Seconds(5))) {
+    MK_LOG(WARNING) << "waiting for the caches to sync (apiserver " << flags.apiserver << ")";
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  MK_LOG(INFO) << "caches synced";
+
+  std::unique_ptr<mk::LeaderElector> elector;
+  if (flags.leader_elect) {
+    mk::LeaderElectionConfig cfg;
+    cfg.lease_name = "mk-controller-manager";
+    cfg.lease_duration = flags.lease_duration;
+    cfg.renew_deadline = flags.renew_deadline;
+    cfg.retry_period = flags.retry_period;
+    cfg.on_started_leading = [&cm] {
+      MK_LOG(INFO) << "became leader; starting controllers";
+      cm.StartControllers();
+    };
+    cfg.on_stopped_leading = [] {
+      MK_LOG(ERROR) << "lost the leader lease; exiting";
+      std::_Exit(1);
+    };
+    cfg.on_new_leader = [](const std::string& id) { MK_LOG(INFO) << "leader is now " << id; };
+    elector = std::make_unique<mk::LeaderElector>(client.get(), cfg);
+    elector->Start();
+  } else {
+    cm.StartControllers();
+  }
+
+  int sig = 0;
+  sigwait(&set, &sig);
+  MK_LOG(INFO) << "signal " << sig << "; shutting down";
+  if (elector) elector->Shutdown();
+  cm.Shutdown();
+  return 0;
+}
