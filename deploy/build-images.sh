@@ -4,7 +4,8 @@
 #   mk/daemons:dev   FROM scratch: bin/mk-apiserver, mk-scheduler, mk-controller-manager,
 #                    mk-kubelet, mkctl, mk-pause (whichever BUILD_DIR/bin has), exactly the
 #                    shared libraries they load (ldd, dynamic loader included, paths kept),
-#                    the CA bundle, and busybox (the node entrypoint is a one-line sh script)
+#                    the CA bundle, busybox (the node entrypoint is a one-line sh script) and
+#                    mk-node-name (deploy/node-name.c: the node's stable name)
 #   mk/registry:dev  FROM scratch: Debian's /usr/bin/docker-registry + its libraries, with
 #                    htpasswd auth ($MK_REGISTRY_USER/$MK_REGISTRY_PASSWORD, default admin/admin)
 #   workload images  127.0.0.1:$MK_REGISTRY_PORT/{busybox:1,photo-view:v1.0,photo-view:v2.0,
@@ -96,6 +97,7 @@ if ((DEBIAN)); then
   for b in mk-apiserver mk-scheduler mk-controller-manager mk-kubelet mkctl mk-pause; do
     [[ -x "$BIN/$b" ]] && cp "$BIN/$b" "$WORK/ctx/bin/"
   done
+  gcc -static -O2 -o "$WORK/ctx/bin/mk-node-name" "$ROOT/deploy/node-name.c"
   "$DOCKER" build -f "$ROOT/deploy/Dockerfile.debian" -t "mk/daemons:$TAG" "$WORK/ctx" >&2
 fi
 D="$WORK/daemons"
@@ -107,6 +109,13 @@ for b in mk-apiserver mk-scheduler mk-controller-manager mk-kubelet mkctl mk-pau
     found+=("$b")
   fi
 done
+# mk-node-name: the node containers' stable name (deploy/node-name.c, static).
+if command -v gcc >/dev/null && gcc -static -O2 -o "$WORK/mk-node-name" "$ROOT/deploy/node-name.c"; then
+  install -m 0755 "$WORK/mk-node-name" "$D/bin/mk-node-name"
+  found+=(mk-node-name)
+else
+  log "warning: no gcc -static: node names will be container ids (they change when a node container is recreated)"
+fi
 # busybox (static) for the entrypoints' sh, hostname and ip, and for `docker exec ... sh`.
 cp /bin/busybox "$D/bin/busybox"
 for applet in $(/bin/busybox --list); do

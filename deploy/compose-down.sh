@@ -13,11 +13,15 @@ ROOTDIR=${MK_COMPOSE_ROOT:-/var/lib/mk-compose}
 PURGE=0
 [[ "${1:-}" == -v ]] && PURGE=1
 
-# Node names: the hostnames of this project's node containers, plus the mk.node label of
-# every pod sandbox on the demo's network (nodes scaled away earlier left those behind).
+# Node names: for each of this project's node containers its name made DNS-safe (what
+# mk-node-name gives: mkdemo_node_2 → mkdemo-node-2) and its hostname (the fallback), plus
+# the mk.node label of every pod sandbox on the demo's network (nodes scaled away or
+# recreated earlier left those behind).
 declare -A nodes=()
 for id in $("${COMPOSE[@]}" ps -q node 2>/dev/null); do
   h=$(docker inspect -f '{{.Config.Hostname}}' "$id" 2>/dev/null) && nodes[$h]=1
+  n=$(docker inspect -f '{{.Name}}' "$id" 2>/dev/null | sed 's|^/||; s|_|-|g' | tr '[:upper:]' '[:lower:]')
+  [[ -n "$n" ]] && nodes[$n]=1
 done
 for id in $(docker ps -aq --filter label=mk.sandbox --filter "network=$NET" 2>/dev/null); do
   n=$(docker inspect -f '{{index .Config.Labels "mk.node"}}' "$id" 2>/dev/null) && [[ -n "$n" ]] && nodes[$n]=1
@@ -35,7 +39,7 @@ done
 if ((PURGE)); then
   "${COMPOSE[@]}" down -v --remove-orphans
   for n in "${!nodes[@]}"; do
-    [[ -d "$ROOTDIR/kubelet/$n" ]] && rm -rf "${ROOTDIR:?}/kubelet/$n"
+    if [[ -d "$ROOTDIR/kubelet/$n" ]]; then rm -rf "${ROOTDIR:?}/kubelet/$n"; fi
   done
 else
   "${COMPOSE[@]}" down --remove-orphans

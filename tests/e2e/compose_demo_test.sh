@@ -141,10 +141,15 @@ say "registry on $REG asks for a password and holds photo-view"
 
 ((have_kubelet)) || exit 0
 
+# The node containers' names made DNS-safe (mkdemotest_node_2 → mkdemotest-node-2): the
+# node names mk-node-name gives the kubelets.
 node_names() {
   local id
-  for id in $("${COMPOSE[@]}" ps -q node); do docker inspect -f '{{.Config.Hostname}}' "$id"; done | sort
+  for id in $("${COMPOSE[@]}" ps -q node); do
+    docker inspect -f '{{.Name}}' "$id" | sed 's|^/||; s|_|-|g'
+  done | sort
 }
+node_container() { docker ps -aq --filter "name=^/${1//-/_}\$"; }
 ready_nodes() { "${MKCTL[@]}" get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l; }
 mapfile -t NODES < <(node_names)
 ((${#NODES[@]} == 3)) || fail "expected 3 node containers, got ${#NODES[@]}"
@@ -163,6 +168,8 @@ if ((kubelet_registers)); then
   wait_for 60 bash -c "(( \$(${MKCTL[*]} get nodes --no-headers 2>/dev/null | awk '\$2 == \"Ready\"' | wc -l) == 3 ))" ||
     fail "3 Ready nodes expected; got $(ready_nodes)"
   "${MKCTL[@]}" get nodes
+  [[ "$("${MKCTL[@]}" get nodes --no-headers | awk '{print $1}' | sort | tr '\n' ' ')" == "${NODES[*]} " ]] ||
+    fail "node names are not the containers' names (${NODES[*]})"
   for n in "${NODES[@]}"; do
     "${MKCTL[@]}" get node "$n" -o jsonpath='{.status.capacity.memory}' | grep -q '2037260Ki' ||
       fail "node $n does not have the --memory capacity"
@@ -227,11 +234,30 @@ say "--scale node=4: nodes ${NODES4[*]}"
 # The running pod was left alone by the scale.
 [[ "$(pod_phase)" == Running ]] || fail "photoview-pod not Running after the scale"
 
+# --- a recreated node container is the same node (a rebuilt image, `up -d` again) ----------
+if ((kubelet_registers)); then
+  restarts() { "${MKCTL[@]}" get pod photoview-pod --no-headers | awk '{print $4}'; }
+  rc0=$(restarts)
+  "${COMPOSE[@]}" up -d --force-recreate --scale node=4 node >"$WORK/recreate.log" 2>&1 ||
+    { cat "$WORK/recreate.log"; fail "up -d --force-recreate node"; }
+  mapfile -t again < <(node_names)
+  [[ "${again[*]}" == "${NODES4[*]}" ]] || fail "recreated node containers are named ${again[*]}, not ${NODES4[*]}"
+  wait_for 60 bash -c "(( \$(${MKCTL[*]} get nodes --no-headers 2>/dev/null | awk '\$2 == \"Ready\"' | wc -l) == 4 ))" ||
+    fail "4 Ready nodes expected after recreating the node containers; got $(ready_nodes)"
+  (($("${MKCTL[@]}" get nodes --no-headers | wc -l) == 4)) || fail "recreating the node containers added nodes"
+  sleep 3
+  [[ "$(pod_phase)" == Running ]] || fail "photoview-pod not Running after its node's container was recreated"
+  rc1=$(restarts)
+  if [[ "$rc1" != "$rc0" ]]; then
+    note "photoview-pod restarted ($rc0 → $rc1) when its kubelet's container was recreated (expected: adopted)"
+  fi
+  say "recreated node containers kept their node names; photoview-pod still Running (restarts $rc0 → $rc1)"
+fi
+
 # --- a stopped node container goes NotReady -------------------------------------------------
 if ((kubelet_registers && have_cm)); then
   stopped=${NODES4[3]}
-  # The node name is the container's hostname, its short id.
-  docker stop "$stopped" >/dev/null || fail "docker stop $stopped"
+  docker stop "$(node_container "$stopped")" >/dev/null || fail "docker stop $stopped"
   wait_for 90 bash -c "${MKCTL[*]} get node $stopped --no-headers | awk '{print \$2}' | grep -q NotReady" ||
     fail "node $stopped still $("${MKCTL[@]}" get node "$stopped" --no-headers | awk '{print $2}') 90 s after its container stopped"
   say "node $stopped NotReady after docker stop"
