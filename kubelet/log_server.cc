@@ -29,6 +29,10 @@ LogServer::LogServer(ContainerRuntime* runtime, ContainerFinder find)
 
 LogServer::~LogServer() { Shutdown(); }
 
+void LogServer::HandleGet(const std::string& pattern, Handler handler) {
+  server_->Get(pattern, std::move(handler));
+}
+
 absl::StatusOr<int> LogServer::Start(const std::string& address, int port) {
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok", "text/plain");

@@ -21,7 +21,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace mk::kubelet {
 
@@ -36,6 +38,11 @@ class LogServer {
   ~LogServer();
   LogServer(const LogServer&) = delete;
   LogServer& operator=(const LogServer&) = delete;
+
+  // Adds a GET route (a regex, as cpp-httplib takes them) served next to the logs, e.g. the
+  // stats sampler's /stats/summary. Before Start().
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  void HandleGet(const std::string& pattern, Handler handler);
 
   // Binds `address`:`port` (port 0: the kernel picks) and serves. Returns the bound port.
   absl::StatusOr<int> Start(const std::string& address, int port);
