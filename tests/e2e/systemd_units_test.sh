@@ -12,9 +12,12 @@
 #   3. The flags install.sh wrote are accepted by the binaries: mk-apiserver is started with
 #      its env file's flags (ports and data dir moved to temporary ones) and must print
 #      `ready`; the other daemons must not reject a flag.
+#   4. With MK_DOCKER_TESTS set (tests/run.sh): the installed daemons, started with their env
+#      files' flags (addresses, ports, dirs moved), form a cluster — the node registers
+#      Ready and a pod is scheduled to it and runs on the real Docker engine.
 #
-#   bash tests/e2e/systemd_units_test.sh BUILD_DIR
-# Exit 0: passed; 1: failed. Needs no Docker.
+#   [MK_DOCKER_TESTS=1] bash tests/e2e/systemd_units_test.sh BUILD_DIR
+# Exit 0: passed; 1: failed. Steps 1-3 need no Docker.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -22,8 +25,19 @@ BUILD=$(cd "${1:-$ROOT/build}" && pwd) || exit 1
 BIN="$BUILD/bin"
 T=$(mktemp -d /tmp/mk-systemd-test.XXXXXX)
 PID=""
+PIDS=()
+TEST_NODE="mk-systemd-test-$$"
 cleanup() {
   [[ -n "$PID" ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  if [[ -n "${MK_DOCKER_TESTS:-}" ]] && command -v docker >/dev/null; then
+    local ids
+    ids=$(docker ps -aq --filter "label=mk.node=$TEST_NODE" 2>/dev/null)
+    # shellcheck disable=SC2086
+    [[ -z "$ids" ]] || docker rm -f $ids >/dev/null 2>&1
+  fi
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -152,4 +166,67 @@ for pair in mk-kubelet:MK_KUBELET_FLAGS mk-scheduler:MK_SCHEDULER_FLAGS \
     fail "$b rejects the flags install.sh wrote ($f): $out"
   fi
 done
+# --- 4. a cluster from the installed tree --------------------------------------------------
+# What a control-plane VM and a node VM run, on one machine: every installed daemon started
+# with its env file's flags (addresses, ports and dirs moved to temporary ones), a pod
+# scheduled to the node and running on the real Docker engine.
+if [[ -z "${MK_DOCKER_TESTS:-}" ]]; then
+  say "NOTE: MK_DOCKER_TESTS not set: not starting a cluster from the installed tree"
+elif [[ ! -x "$DEST/usr/local/bin/mk-kubelet" || ! -x "$DEST/usr/local/bin/mk-scheduler" ]]; then
+  say "NOTE: mk-kubelet or mk-scheduler not built: not starting a cluster from the installed tree"
+else
+  # run NAME VAR SED... — starts NAME from DEST with the flags in /etc/mk/NAME.env, edited.
+  run() {
+    local name=$1 var=$2
+    shift 2
+    local f e
+    f=$(flags_of "$name" "$var")
+    for e in "$@"; do f=$(sed -E "$e" <<<"$f"); done
+    # shellcheck disable=SC2086
+    "$DEST/usr/local/bin/$name" $f >"$T/$name.log" 2>&1 &
+    PIDS+=($!)
+  }
+  # shellcheck disable=SC2086
+  "$DEST/usr/local/bin/mk-apiserver" $aflags >"$T/apiserver.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do grep -q '^ready' "$T/apiserver.log" && break; sleep 0.1; done
+  to_grpc="s#--apiserver=[^ ]+#--apiserver=127.0.0.1:$grpc#"
+  run mk-scheduler MK_SCHEDULER_FLAGS "$to_grpc"
+  cm=""
+  if [[ -x "$DEST/usr/local/bin/mk-controller-manager" ]]; then
+    run mk-controller-manager MK_CONTROLLER_MANAGER_FLAGS "$to_grpc"
+    cm=", controller-manager"
+  fi
+  run mk-kubelet MK_KUBELET_FLAGS "$to_grpc" \
+    "s#--root-dir=[^ ]+#--root-dir=$T/kubelet#" "s#--port=[0-9]+#--port=0#" \
+    "s#--address=[^ ]+#--address=127.0.0.1#" "s#\$# --node-name=$TEST_NODE --node-labels=server=webap#"
+  K=("$DEST/usr/local/bin/mkctl" --server "http://127.0.0.1:$rest")
+  ok=0
+  for _ in $(seq 1 60); do
+    "${K[@]}" get node "$TEST_NODE" --no-headers 2>/dev/null | grep -q ' Ready ' && ok=1 && break
+    sleep 1
+  done
+  ((ok)) || { tail -n 20 "$T/mk-kubelet.log"; fail "node $TEST_NODE not Ready with the installed kubelet flags"; }
+  img=mk-busybox:1
+  docker image inspect "$img" >/dev/null 2>&1 || fail "no $img image (tests/e2e/lib/docker-env.sh mk_build_test_images)"
+  cat >"$T/pod.yaml" <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: installed}
+spec:
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {server: webap}
+  containers:
+  - {name: c, image: $img, imagePullPolicy: Never, command: ["sleep", "3600"]}
+EOF
+  "${K[@]}" apply -f "$T/pod.yaml" >/dev/null || fail "create pod"
+  ok=0
+  for _ in $(seq 1 60); do
+    [[ "$("${K[@]}" get pod installed -o jsonpath='{.status.phase}' 2>/dev/null)" == Running ]] && ok=1 && break
+    sleep 1
+  done
+  ((ok)) || { "${K[@]}" describe pod installed; fail "pod not Running on the installed cluster"; }
+  [[ "$("${K[@]}" get pod installed -o jsonpath='{.spec.nodeName}')" == "$TEST_NODE" ]] || fail "pod not on $TEST_NODE"
+  say "installed apiserver, scheduler$cm and kubelet form a cluster: node $TEST_NODE Ready, pod scheduled and Running"
+fi
 say "PASS"
