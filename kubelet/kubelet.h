@@ -47,7 +47,7 @@ struct KubeletOptions {
   std::string network;  // "" → Docker's default bridge
   std::string pause_image = kDefaultPauseImage;
   std::string host_ip;  // the node's address (status.hostIP)
-  int workers = 4;      // pod sync threads; 0 → none (tests call SyncPod)
+  int workers = 16;     // pod sync threads; 0 → none (tests call SyncPod)
   absl::Duration resync_period = absl::Seconds(10);
   absl::Duration housekeeping_period = absl::Seconds(10);
   // Orphans (containers whose pod is gone) are stopped with their pod's grace, capped here.

@@ -95,7 +95,9 @@ class Cluster {
   }
   ~Cluster() {
     if (kubelet_) kubelet_->Kill(SIGKILL);
+    for (auto& k : extra_) k->Kill(SIGKILL);
     RemoveNodeContainers(node_);
+    for (const std::string& n : extra_nodes_) RemoveNodeContainers(n);
     if (HasFailure()) DumpLogs();
   }
 
@@ -120,6 +122,17 @@ class Cluster {
     return true;
   }
   void KillKubelet(int sig) { kubelet_->Kill(sig); }
+
+  // One more node (kubelet) on the same apiserver and Docker engine.
+  bool StartExtraKubelet(const std::string& node) {
+    RemoveNodeContainers(node);
+    extra_nodes_.push_back(node);
+    extra_.push_back(std::make_unique<Process>());
+    std::vector<std::string> argv = {
+        BinPath("mk-kubelet"), "--apiserver=" + apiserver_->grpc_address(), "--node-name=" + node,
+        "--root-dir=" + dir_.path() + "/kubelet-" + node, "--port=0"};
+    return extra_.back()->Start(argv, dir_.path() + "/kubelet-" + node + ".log", "ready node=");
+  }
 
   std::string KubeletLog() const {
     return dir_.path() + "/kubelet-" + std::to_string(kubelet_starts_) + ".log";
@@ -164,6 +177,8 @@ class Cluster {
   TempDir dir_;
   std::unique_ptr<Apiserver> apiserver_;
   std::unique_ptr<Process> kubelet_;
+  std::vector<std::unique_ptr<Process>> extra_;
+  std::vector<std::string> extra_nodes_;
   int kubelet_starts_ = 0;
   int kubelet_port_ = 0;
 };

@@ -234,6 +234,57 @@ spec:
   EXPECT_THAT(get.out, MatchesRegex("(.|\n)*onfailure +0/1 +Completed +1(.|\n)*"));
 }
 
+TEST(KubeletPods, SecretHostPathHostPortAndASecondNodeOnTheEngine) {
+  MK_E2E_REQUIRE_DOCKER();
+  Cluster c(NodeName("vols"));
+  ASSERT_TRUE(c.Start());
+  // A second kubelet on the same engine must leave this node's containers alone.
+  ASSERT_TRUE(c.StartExtraKubelet(NodeName("vols-b")));
+  auto s = c.K({"create", "secret", "generic", "mysecret", "--from-literal=k=v1"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  int host_port = 20000 + getpid() % 20000;
+  std::string host_dir = c.dir() + "/hostpath";
+  std::string yaml = R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: vols
+spec:
+  nodeName: NODE
+  volumes:
+  - name: sec
+    secret: {secretName: mysecret}
+  - name: host
+    hostPath: {path: HOSTDIR, type: DirectoryOrCreate}
+  containers:
+  - name: web
+    image: mk-busybox:1
+    command: ["sh", "-c", "cp /sec/k /host/copied; httpd -f -p 80 -h /sec"]
+    ports: [{containerPort: 80, hostPort: HOSTPORT}]
+    volumeMounts:
+    - {name: sec, mountPath: /sec}
+    - {name: host, mountPath: /host}
+)";
+  yaml.replace(yaml.find("HOSTDIR"), 7, host_dir);
+  yaml.replace(yaml.find("HOSTPORT"), 8, std::to_string(host_port));
+  c.Apply(yaml);
+  ASSERT_TRUE(WaitFor([&] { return AllRunning(c.Pod("vols")); }, 30));
+  std::string id = ContainerId(ContainerStatus(c.Pod("vols"), "web"));
+  EXPECT_TRUE(WaitFor([&] { return RunCmd({"/bin/cat", host_dir + "/copied"}).out == "v1"; }, 10));
+  std::string url = "http://127.0.0.1:" + std::to_string(host_port) + "/k";
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return RunCmd({"/bin/sh", "-c", "curl -s -m 2 " + url}).out == "v1";
+      },
+      10));
+  EXPECT_NE(Docker("exec " + id + " touch /sec/x"), "");  // read-only: an error message
+  // Housekeeping on the other node runs every 10 s: nothing of ours may disappear.
+  std::this_thread::sleep_for(std::chrono::seconds(11));
+  nlohmann::json cs = ContainerStatus(c.Pod("vols"), "web");
+  EXPECT_EQ(ContainerId(cs), id);
+  EXPECT_EQ(Restarts(cs), 0);
+  EXPECT_EQ(Docker("inspect -f '{{.State.Running}}' " + id), "true\n");
+}
+
 TEST(KubeletPods, GracefulDeletionHonoursTheGracePeriod) {
   MK_E2E_REQUIRE_DOCKER();
   Cluster c(NodeName("grace"));
