@@ -86,6 +86,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT HUP  # so that the EXIT trap tears down on ctest's timeout too
 
 # wait_for SECS CMD... — polls CMD every second.
 wait_for() {

@@ -41,6 +41,7 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT HUP  # so that the EXIT trap tears down on ctest's timeout too
 say() { echo "[systemd-units] $*"; }
 fail() {
   echo "[systemd-units] FAIL: $*" >&2
