@@ -90,6 +90,8 @@ class HpaControllerTest : public ::testing::Test {
     recorder_.Flush();
     std::vector<std::string> out;
     auto list = client_.List("events", "default");
+    EXPECT_TRUE(list.ok()) << list.status();
+    if (!list.ok()) return out;
     for (const auto& o : list->items) {
       const auto& e = static_cast<const api::Event&>(*o);
       if (e.reason() == reason) out.push_back(e.message());
@@ -156,7 +158,8 @@ TEST_F(HpaControllerTest, MissingTargetIsReported) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_NE(ev[0].find("not found"), std::string::npos) << ev[0];
   bool found = false;
-  for (const auto& c : Hpa().status().conditions()) {
+  api::HorizontalPodAutoscaler hpa = Hpa();
+  for (const auto& c : hpa.status().conditions()) {
     if (c.type() == "AbleToScale") found = c.status() == "False" && c.reason() == "FailedGetScale";
   }
   EXPECT_TRUE(found);

@@ -271,7 +271,7 @@ TEST_F(MkctlTest, AutoscaleCreatesAnAutoscalingV2Hpa) {
   EXPECT_EQ(r.out, "horizontalpodautoscaler.autoscaling/nginx-replicaset autoscaled\n");
   r = Mk({"get", "hpa", "nginx-replicaset", "--no-headers"});
   EXPECT_TRUE(absl::StartsWith(
-      r.out, "nginx-replicaset   ReplicaSet/nginx-replicaset   <unknown>/30%   1         5 "))
+      r.out, "nginx-replicaset   ReplicaSet/nginx-replicaset   <unknown>/30%   1     5 "))
       << r.out;
   r = Mk({"autoscale", "rs/nginx-replicaset", "--min=6", "--max=5"});
   EXPECT_NE(r.exit_code, 0);
