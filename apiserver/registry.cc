@@ -116,7 +116,7 @@ absl::Status Registry::Admit(const ResourceInfo& r, const std::string& ns, Messa
 }
 
 absl::StatusOr<ObjectPtr> Registry::CreateOnce(const ResourceInfo& r, const std::string& ns,
-                                               const Message& in) {
+                                               const Message& in, bool dry_run) {
   ObjectPtr obj(in.New());
   obj->CopyFrom(in);
   api::ObjectMeta* meta = MutableMeta(obj.get());
@@ -137,6 +137,12 @@ absl::StatusOr<ObjectPtr> Registry::CreateOnce(const ResourceInfo& r, const std:
   if (absl::Status s = Admit(r, ns, obj.get()); !s.ok()) return s;
   std::vector<FieldError> errs = Validate(*obj);
   if (!errs.empty()) return InvalidError(r.kind, meta->name(), errs);
+  if (dry_run) {
+    if (store_->Get(Key(r, ns, meta->name())).ok()) {
+      return AlreadyExistsError(Qualified(r), meta->name());
+    }
+    return obj;
+  }
   absl::StatusOr<int64_t> rev = store_->Create(Key(r, ns, meta->name()), obj->SerializeAsString());
   if (!rev.ok()) {
     if (absl::IsAlreadyExists(rev.status())) return AlreadyExistsError(Qualified(r), meta->name());
@@ -151,7 +157,7 @@ absl::StatusOr<ObjectPtr> Registry::CreateOnce(const ResourceInfo& r, const std:
 }
 
 absl::StatusOr<ObjectPtr> Registry::Create(const ResourceInfo& r, const std::string& ns,
-                                           ObjectPtr obj) {
+                                           ObjectPtr obj, bool dry_run) {
   const api::ObjectMeta& meta = Meta(*obj);
   if (r.namespaced && !meta.namespace_().empty() && meta.namespace_() != ns) {
     return BadRequestError(
@@ -165,7 +171,7 @@ absl::StatusOr<ObjectPtr> Registry::Create(const ResourceInfo& r, const std::str
   }
   bool generated = meta.name().empty();
   for (int attempt = 0;; ++attempt) {
-    absl::StatusOr<ObjectPtr> out = CreateOnce(r, r.namespaced ? ns : "", *obj);
+    absl::StatusOr<ObjectPtr> out = CreateOnce(r, r.namespaced ? ns : "", *obj, dry_run);
     if (out.ok() || !generated || !absl::IsAlreadyExists(out.status()) ||
         attempt + 1 >= kMaxGenerateNameRetries) {
       return out;

@@ -81,7 +81,10 @@ class Registry {
                                 const std::string& name);
   absl::StatusOr<ObjectList> List(const ResourceInfo& r, const std::string& ns,
                                   const ListOptions& opts);
-  absl::StatusOr<ObjectPtr> Create(const ResourceInfo& r, const std::string& ns, ObjectPtr obj);
+  // dry_run: defaults, admission, validation and the existence check, but nothing is stored
+  // (Kubernetes' ?dryRun=All).
+  absl::StatusOr<ObjectPtr> Create(const ResourceInfo& r, const std::string& ns, ObjectPtr obj,
+                                   bool dry_run = false);
   // subresource "" or "status". An empty resourceVersion means an unconditional update.
   absl::StatusOr<ObjectPtr> Update(const ResourceInfo& r, const std::string& ns,
                                    const std::string& name, const std::string& subresource,
@@ -118,7 +121,7 @@ class Registry {
  private:
   absl::StatusOr<ObjectPtr> Decode(const ResourceInfo& r, const KeyValue& kv) const;
   absl::StatusOr<ObjectPtr> CreateOnce(const ResourceInfo& r, const std::string& ns,
-                                       const google::protobuf::Message& obj);
+                                       const google::protobuf::Message& obj, bool dry_run);
   // Read-modify-write with retries on conflict: `mutate` edits the current object (it may
   // return an error to abort). Validates and stores the result.
   absl::StatusOr<ObjectPtr> GuaranteedUpdate(

@@ -319,7 +319,8 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
       result = MethodNotAllowedError("POST is not allowed on a named object");
     } else {
       absl::StatusOr<ObjectPtr> obj = DecodeBody(req, r, max);
-      result = obj.ok() ? registry_->Create(r, ns, std::move(*obj)) : obj.status();
+      bool dry_run = Param(req, "dryRun") == "All";
+      result = obj.ok() ? registry_->Create(r, ns, std::move(*obj), dry_run) : obj.status();
       ok_code = 201;
     }
   } else if (req.method == "PUT") {

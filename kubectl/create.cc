@@ -158,14 +158,22 @@ int CreateFromFiles(Env& env) {
     std::string ns = NamespaceOf(env, *d.resource, d.obj);
     Json obj = d.obj;
     if (!ns.empty()) obj["metadata"]["namespace"] = ns;
-    auto created = env.api().Post(ResourcePath(*d.resource, ns), obj);
+    std::string dry = env.args.Get("dry-run");
+    if (dry == "client") {  // nothing is sent
+      *env.out << KindName(*d.resource) << "/" << JName(obj) << " created (dry run)\n";
+      continue;
+    }
+    std::string path = ResourcePath(*d.resource, ns);
+    if (dry == "server") path = WithQuery(path, {{"dryRun", "All"}});
+    auto created = env.api().Post(path, obj);
     if (!created.ok()) {
       PrintError(*env.err, created.status(),
                  absl::StrCat("error when creating \"", d.source, "\": "));
       rc = 1;
       continue;
     }
-    *env.out << NameLine(*d.resource, *created) << " created\n";
+    *env.out << NameLine(*d.resource, *created)
+             << (dry == "server" ? " created (server dry run)\n" : " created\n");
   }
   return rc;
 }

@@ -281,3 +281,31 @@ TEST_F(MkctlTest, AutoscaleCreatesAnAutoscalingV2Hpa) {
 
 }  // namespace
 }  // namespace mk::testing
+
+namespace mk::testing {
+namespace {
+
+TEST_F(MkctlTest, CreateDryRunCreatesNothing) {
+  std::string pod = File("pod.yaml", kPodYaml);
+  CommandResult r = Mk({"create", "-f", pod, "--dry-run=client"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "pod/photoview-pod created (dry run)\n");
+  r = Mk({"create", "-f", pod, "--dry-run=server"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "pod/photoview-pod created (server dry run)\n");
+  r = Mk({"get", "pods", "-o", "name"});
+  EXPECT_EQ(r.out, "") << "a dry run created something";
+  // The server still validates a dry run.
+  std::string bad = kPodYaml;
+  bad.replace(bad.find("name: photoview-container"), 25, "name: Photoview_Container");
+  r = Mk({"create", "-f", File("bad.yaml", bad), "--dry-run=server"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(r.err, "spec.containers[0].name")) << r.err;
+  ASSERT_EQ(Mk({"create", "-f", pod}).exit_code, 0);
+  r = Mk({"create", "-f", pod, "--dry-run=server"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(r.err, "already exists")) << r.err;
+}
+
+}  // namespace
+}  // namespace mk::testing
