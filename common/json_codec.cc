@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -12,6 +13,20 @@
 
 namespace mk {
 namespace {
+
+// Scalar fields Kubernetes always writes, even when zero (their Go struct tags have no
+// omitempty): `kubectl get pod -o jsonpath='{..restartCount}'` prints 0, not nothing.
+bool AlwaysEmitted(const google::protobuf::FieldDescriptor* f) {
+  static const auto* kFields =
+      new std::set<std::string>{"mk.api.ContainerStatus.restart_count",
+                                "mk.api.ContainerStatus.ready",
+                                "mk.api.ContainerStatus.image",
+                                "mk.api.ContainerStatus.image_id",
+                                "mk.api.ReplicaSetStatus.replicas",
+                                "mk.api.ScaleStatus.replicas",
+                                "mk.api.HorizontalPodAutoscalerStatus.desired_replicas"};
+  return kFields->count(f->full_name()) > 0;
+}
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
@@ -274,7 +289,7 @@ Json EncodeMessage(const Message& msg) {
       Json v = EncodeScalar(msg, f, -1);
       bool zero = (v.is_string() && v.get_ref<const std::string&>().empty()) ||
                   (v.is_number() && v == 0) || (v.is_boolean() && !v.get<bool>());
-      if (!zero) out[f->json_name()] = std::move(v);
+      if (!zero || AlwaysEmitted(f)) out[f->json_name()] = std::move(v);
     }
   }
   return out;

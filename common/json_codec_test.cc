@@ -161,3 +161,24 @@ TEST(Manifest, YamlStringsMustBeUtf8) {
 
 }  // namespace
 }  // namespace mk
+
+namespace mk {
+namespace {
+
+TEST(EncodeJsonAlwaysEmitted, ZeroRestartCountAndReplicasAreWritten) {
+  api::Pod pod;
+  pod.mutable_metadata()->set_name("p");
+  api::ContainerStatus* cs = pod.mutable_status()->add_container_statuses();
+  cs->set_name("c");
+  Json j = EncodeJson(pod);
+  EXPECT_EQ(j["status"]["containerStatuses"][0]["restartCount"], 0);
+  EXPECT_EQ(j["status"]["containerStatuses"][0]["ready"], false);
+  api::ReplicaSet rs;
+  rs.mutable_status();
+  EXPECT_EQ(EncodeJson(rs)["status"]["replicas"], 0);
+  // Other zero fields stay omitted.
+  EXPECT_FALSE(j["metadata"].contains("generation"));
+}
+
+}  // namespace
+}  // namespace mk
