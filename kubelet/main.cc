@@ -233,6 +233,7 @@ int main(int argc, char** argv) {
   nopts.kubelet_port = *port;
   nopts.lease_period = lease_interval;
   nopts.status_period = status_frequency;
+  mk::kubelet::FillHostInfo(flags.root_dir, &nopts);
   mk::kubelet::NodeStatusManager node(nopts, api.get(), mk::Clock::Real(), *info);
   int sig = 0;
   while (true) {

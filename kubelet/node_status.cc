@@ -1,5 +1,9 @@
 #include "kubelet/node_status.h"
 
+#include <sys/statvfs.h>
+
+#include <filesystem>
+#include <fstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -117,6 +121,9 @@ absl::StatusOr<api::Node> BuildNode(const NodeOptions& opts, const Json& info, a
     (*m)["cpu"] = cpu;
     (*m)["memory"] = memory;
     (*m)["pods"] = absl::StrCat(opts.max_pods);
+    if (opts.ephemeral_storage_bytes > 0) {
+      (*m)["ephemeral-storage"] = absl::StrCat(opts.ephemeral_storage_bytes / 1024, "Ki");
+    }
   }
   AddCondition(st, "MemoryPressure", "False", "KubeletHasSufficientMemory",
                "kubelet has sufficient memory available", now);
@@ -130,10 +137,12 @@ absl::StatusOr<api::Node> BuildNode(const NodeOptions& opts, const Json& info, a
   a->set_address(opts.node_ip);
   a = st->add_addresses();
   a->set_type("Hostname");
-  a->set_address(opts.hostname.empty() ? opts.node_name : opts.hostname);
+  a->set_address(opts.node_name);  // as kubernetes.io/hostname: the node's name
   st->mutable_daemon_endpoints()->mutable_kubelet_endpoint()->set_port(opts.kubelet_port);
   auto* ni = st->mutable_node_info();
-  ni->set_machine_id(Str(info, "ID"));
+  ni->set_machine_id(opts.machine_id);
+  ni->set_system_uuid(opts.system_uuid);
+  ni->set_boot_id(opts.boot_id);
   ni->set_kernel_version(Str(info, "KernelVersion"));
   ni->set_os_image(Str(info, "OperatingSystem"));
   ni->set_container_runtime_version(absl::StrCat("docker://", Str(info, "ServerVersion")));
@@ -142,6 +151,29 @@ absl::StatusOr<api::Node> BuildNode(const NodeOptions& opts, const Json& info, a
   ni->set_operating_system(os);
   ni->set_architecture(arch);
   return node;
+}
+
+namespace {
+
+std::string FirstLine(const char* path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return std::string(absl::StripAsciiWhitespace(line));
+}
+
+}  // namespace
+
+void FillHostInfo(const std::string& root_dir, NodeOptions* opts) {
+  struct statvfs fs;
+  std::error_code ec;
+  std::filesystem::create_directories(root_dir, ec);
+  if (statvfs(root_dir.c_str(), &fs) == 0) {
+    opts->ephemeral_storage_bytes = static_cast<int64_t>(fs.f_blocks) * fs.f_frsize;
+  }
+  opts->machine_id = FirstLine("/etc/machine-id");
+  opts->system_uuid = FirstLine("/sys/class/dmi/id/product_uuid");
+  opts->boot_id = FirstLine("/proc/sys/kernel/random/boot_id");
 }
 
 NodeStatusManager::NodeStatusManager(NodeOptions opts, ApiClient* api, Clock* clock,

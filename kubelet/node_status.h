@@ -11,6 +11,7 @@
 //
 // Thread-safe. Start() after Register(); Shutdown() joins the thread.
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <thread>
@@ -37,6 +38,8 @@ struct NodeOptions {
   std::string memory;                         // "" → Docker's MemTotal
   int max_pods = 110;
   int kubelet_port = 0;
+  int64_t ephemeral_storage_bytes = 0;  // 0: not reported
+  std::string machine_id, system_uuid, boot_id;
   absl::Duration lease_period = absl::Seconds(10);
   int lease_duration_seconds = 40;
   absl::Duration status_period = absl::Minutes(1);
@@ -44,6 +47,9 @@ struct NodeOptions {
 
 // "k=v,k2=v2" → map; InvalidArgument on a malformed entry.
 absl::StatusOr<std::map<std::string, std::string>> ParseNodeLabels(const std::string& s);
+
+// Fills ephemeral storage (the file system of `root_dir`), machine/boot ids from this host.
+void FillHostInfo(const std::string& root_dir, NodeOptions* opts);
 
 // Docker's Architecture ("x86_64", "aarch64") → GOARCH ("amd64", "arm64").
 std::string GoArch(const std::string& docker_arch);

@@ -155,6 +155,8 @@ class PodWorker {
   api::Pod last_pod_;
   Backoff crash_backoff_;
   Backoff pull_backoff_;
+  // Last pull failure per image: shown as ErrImagePull for a moment before ImagePullBackOff.
+  std::map<std::string, std::pair<absl::Time, std::string>> pull_errors_;
   std::map<std::string, ContainerInfo> inspected_;     // id → last inspect
   std::map<std::string, absl::Time> stopping_;         // id → when to SIGKILL
   std::set<std::string> started_reported_;             // ids handed to the prober

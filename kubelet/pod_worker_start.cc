@@ -14,6 +14,7 @@ namespace {
 
 constexpr absl::Duration kRetry = absl::Seconds(10);
 constexpr absl::Duration kKillPoll = absl::Seconds(1);
+constexpr absl::Duration kErrImagePullShown = absl::Seconds(2);
 
 std::string Seconds(absl::Duration d) { return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d)); }
 
@@ -72,6 +73,14 @@ bool PodWorker::EnsureImage(const api::Pod& pod, const api::Container& c, Step* 
   std::string key = absl::StrCat("pull/", image);
   absl::Duration left = pull_backoff_.RemainingSinceUpdate(key, now);
   if (left > absl::ZeroDuration()) {
+    // Right after a failure (the sync its own sandbox start triggers) keep ErrImagePull, so
+    // it is observable as in Kubernetes, where the next sync comes a relist (~1 s) later.
+    auto last = pull_errors_.find(key);
+    if (last != pull_errors_.end() && now - last->second.first < kErrImagePullShown) {
+      SetWaiting(step, c.name(), "ErrImagePull", last->second.second);
+      step->RequeueIn(kErrImagePullShown - (now - last->second.first));
+      return false;
+    }
     std::string msg = absl::StrCat("Back-off pulling image \"", image, "\"");
     Event(pod, "Normal", "BackOff", msg);
     Event(pod, "Warning", "Failed", "Error: ImagePullBackOff");
@@ -97,11 +106,13 @@ bool PodWorker::EnsureImage(const api::Pod& pod, const api::Container& c, Step* 
     Event(pod, "Warning", "Failed", absl::StrCat("Failed to pull image \"", image, "\": ", err));
     Event(pod, "Warning", "Failed", "Error: ErrImagePull");
     SetWaiting(step, c.name(), "ErrImagePull", err);
+    pull_errors_[key] = {after, err};
     pull_backoff_.Next(key, after, after);
     step->RequeueIn(pull_backoff_.Get(key));
     return false;
   }
   pull_backoff_.Reset(key);
+  pull_errors_.erase(key);
   Event(pod, "Normal", "Pulled",
         absl::StrCat("Successfully pulled image \"", image, "\" in ", Seconds(after - now)));
   return true;

@@ -314,6 +314,9 @@ TEST_F(PodWorkerTest, PullFailureErrImagePullThenImagePullBackOff) {
   EXPECT_EQ(r.requeue_after, absl::Seconds(10));
   EXPECT_EQ(pod.status().phase(), "Pending");
 
+  Sync(w.get(), &pod);  // right after the failure ErrImagePull stays a moment
+  EXPECT_EQ(Status(pod, "c").state().waiting().reason(), "ErrImagePull");
+  clock_.Advance(absl::Seconds(2));
   Sync(w.get(), &pod);
   EXPECT_EQ(Status(pod, "c").state().waiting().reason(), "ImagePullBackOff");
   EXPECT_EQ(Status(pod, "c").state().waiting().message(),

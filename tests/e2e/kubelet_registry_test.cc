@@ -57,7 +57,7 @@ TEST(KubeletRegistry, PullSecretsServiceAccountAndImageChange) {
         return r == "ImagePullBackOff";
       },
       40));
-  // ErrImagePull is the status only until the next sync (often a few ms): the events keep it.
+  EXPECT_THAT(reasons, HasSubstr("ErrImagePull"));
   auto describe = c.K({"describe", "pod", "nosecret"});
   EXPECT_THAT(describe.out, HasSubstr("no basic auth credentials"));
   EXPECT_THAT(describe.out, HasSubstr("Error: ErrImagePull"));
