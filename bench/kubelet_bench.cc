@@ -201,6 +201,8 @@ void DeletePods(mk::ApiClient* api, DockerClient& d, const std::string& node,
 struct ProcStat {
   double cpu_seconds = 0;
   long rss_kib = 0;
+  long anon_kib = 0;  // RssAnon: private heap and stacks
+  long pss_kib = 0;   // shared library pages divided among their users
 };
 
 ProcStat Stat(pid_t pid) {
@@ -222,6 +224,11 @@ ProcStat Stat(pid_t pid) {
   std::string line;
   while (std::getline(status, line)) {
     if (line.rfind("VmRSS:", 0) == 0) s.rss_kib = std::stol(line.substr(6));
+    if (line.rfind("RssAnon:", 0) == 0) s.anon_kib = std::stol(line.substr(8));
+  }
+  std::ifstream rollup(absl::StrCat("/proc/", pid, "/smaps_rollup"));
+  while (std::getline(rollup, line)) {
+    if (line.rfind("Pss:", 0) == 0) s.pss_kib = std::stol(line.substr(4));
   }
   return s;
 }
@@ -233,8 +240,11 @@ void Idle(pid_t pid, double seconds, const char* what) {
   absl::SleepFor(absl::Seconds(seconds));
   ProcStat b = Stat(pid);
   double wall = absl::ToDoubleSeconds(absl::Now() - t0);
-  std::printf("kubelet idle %-9s RSS %6.1f MiB   CPU %5.2f %% of one core (over %.0f s)\n", what,
-              b.rss_kib / 1024.0, 100.0 * (b.cpu_seconds - a.cpu_seconds) / wall, wall);
+  std::printf(
+      "kubelet idle %-9s RSS %5.1f MiB (anon %4.1f, PSS %4.1f)   CPU %5.2f %% of one core "
+      "(over %.0f s)\n",
+      what, b.rss_kib / 1024.0, b.anon_kib / 1024.0, b.pss_kib / 1024.0,
+      100.0 * (b.cpu_seconds - a.cpu_seconds) / wall, wall);
 }
 
 void Report(const char* what, const std::vector<double>& ms) {
