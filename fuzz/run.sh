@@ -50,8 +50,8 @@ for t in $TARGETS; do
   "${NICE[@]}" "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
     -max_len=8192 -print_final_stats=1 -artifact_prefix="$WORK/$t/artifacts/" \
     "$WORK/$t/corpus" "fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  corp=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1) || true
+  corp=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2) || true
   case $rc in
     0) result=ok ;;
     70) result=TIMEOUT ;;
@@ -60,7 +60,7 @@ for t in $TARGETS; do
   esac
   if [ "$rc" -ne 0 ]; then
     failed=1
-    artifact=$(ls "$WORK/$t/artifacts/" 2>/dev/null | head -1)
+    artifact=$(ls "$WORK/$t/artifacts/" 2>/dev/null | head -1) || true
     [ -n "$artifact" ] && result="$result: $WORK/$t/artifacts/$artifact"
     grep -m1 -E 'ERROR: |runtime error|does not|prints as|depends on' "$log" >&2 || true
     if [ -z "${MK_FUZZ_KEEP:-}" ] && [ -n "$artifact" ]; then
