@@ -60,7 +60,7 @@ for t in $TARGETS; do
   esac
   if [ "$rc" -ne 0 ]; then
     failed=1
-    artifact=$(ls "$WORK/$t/artifacts/" 2>/dev/null | head -1) || true
+    artifact=$(find "$WORK/$t/artifacts/" -type f -printf "%f\n" 2>/dev/null | head -1) || true
     [ -n "$artifact" ] && result="$result: $WORK/$t/artifacts/$artifact"
     grep -m1 -E 'ERROR: |runtime error|does not|prints as|depends on' "$log" >&2 || true
     if [ -z "${MK_FUZZ_KEEP:-}" ] && [ -n "$artifact" ]; then
