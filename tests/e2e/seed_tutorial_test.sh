@@ -29,6 +29,7 @@ PASS_=${MK_TEST_REGISTRY_PASSWORD:-admin}
 step() { echo "=== $*"; }
 finish() {
   local rc=$?
+  set +e
   if ((rc != 0)); then
     echo "seed tutorial FAILED (rc=$rc); cluster state and logs follow" >&2
     mk get pods -o wide >&2 2>&1
@@ -95,6 +96,8 @@ spec:
   imagePullSecrets:
     - name: regcred # 생성한 secret name 설정
 YAML
+# Not on the machine yet, so the kubelet really pulls it from the registry with the secret.
+docker rmi -f "$REG/photo-view:v2.0" >/dev/null 2>&1 || true
 out="$(mk apply -f "$WORK/Pod/pod.yaml")"
 mk_expect_contains "apply" "$out" "pod/photoview-pod created"
 mk_wait 90 "photoview-pod Running" pod_phase_is photoview-pod Running
