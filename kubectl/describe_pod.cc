@@ -1,6 +1,10 @@
 // mkctl describe pod, after kubectl's describePod.
 
+#include <map>
+#include <string>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/printers.h"
 #include "kubectl/describe.h"
 #include "kubectl/util.h"
@@ -56,7 +60,13 @@ absl::StatusOr<std::string> DescribePod(Env& env, const Json& obj) {
   }
   if (!st.start_time().empty()) w.W(0, "Start Time:\t" + DescribeTime(st.start_time()) + "\n");
   LabelsMultiline(w, "Labels", SortedMap(meta.labels()));
-  AnnotationsMultiline(w, "Annotations", SortedMap(meta.annotations()));
+  std::map<std::string, std::string> annotations = SortedMap(meta.annotations());
+  // mk-scheduler's per-node reasons and scores are shown under "Scheduling:" instead.
+  std::string filter_reasons = annotations["scheduler.mk.io/filter-reasons"];
+  std::string scores = annotations["scheduler.mk.io/scores"];
+  annotations.erase("scheduler.mk.io/filter-reasons");
+  annotations.erase("scheduler.mk.io/scores");
+  AnnotationsMultiline(w, "Annotations", annotations);
   if (!meta.deletion_timestamp().empty()) {
     w.W(0, absl::StrCat("Status:\tTerminating (lasts ",
                         AgeSince(meta.deletion_timestamp(), env.now), ")\n"));
@@ -96,6 +106,18 @@ absl::StatusOr<std::string> DescribePod(Env& env, const Json& obj) {
   w.W(0, "QoS Class:\t" + QosClass(pod) + "\n");
   LabelsMultiline(w, "Node-Selectors", SortedMap(spec.node_selector()));
   TolerationsMultiline(w, "Tolerations", spec.tolerations());
+  if (spec.node_name().empty() && !filter_reasons.empty()) {
+    w.W(0, "Scheduling:\n");
+    for (const auto& c : st.conditions()) {
+      if (c.type() == "PodScheduled" && c.status() == "False") w.W(1, c.message() + "\n");
+    }
+    for (absl::string_view line : absl::StrSplit(filter_reasons, '\n')) {
+      w.W(2, std::string(line) + "\n");
+    }
+  } else if (!spec.node_name().empty() && !scores.empty()) {
+    w.W(0, "Scheduling:\n");
+    w.W(1, "Scores:\t" + scores + "\n");
+  }
   DescribeEvents(env, w, "Pod", meta.namespace_(), meta.name(), meta.uid());
   return w.Render();
 }

@@ -281,17 +281,23 @@ bool FilterResources(const PodInfo& pod, const NodeInfo& node, const Resources& 
 bool FilterPodAffinity(const CycleState& s, const PodInfo& pod, const NodeInfo& node,
                        Diagnosis* d) {
   bool present = false;
-  if (!s.existing_anti.empty()) {
-    for (const auto& [k, v] : node.node->metadata().labels()) {
-      auto it = s.existing_anti.find(TopologyPair(k, v));
-      if (it != s.existing_anti.end() && it->second > 0) {
-        if (d) {
-          d->Add(kReasonExistingAntiAffinity,
-                 absl::StrCat("a pod in ", k, "=", v, " has anti-affinity against this pod"),
-                 false);
-        }
-        return false;
+  // kube-scheduler's order: affinity, anti-affinity, existing pods' anti-affinity.
+  if (!pod.required_affinity.empty()) {
+    bool all = true;
+    for (size_t i = 0; i < pod.required_affinity.size() && all; ++i) {
+      const AffinityTerm& t = pod.required_affinity[i];
+      const std::string& v = node.Label(t.topology_key, &present);
+      if (!present) {
+        all = false;
+        break;
       }
+      auto it = s.affinity_counts[i].find(v);
+      if (it == s.affinity_counts[i].end() || it->second == 0) all = false;
+    }
+    // The first pod of a group that selects itself may go anywhere.
+    if (!all && !(s.affinity_matches_total == 0 && s.pod_matches_own_affinity)) {
+      if (d) d->Add(kReasonPodAffinity, "no matching pod in this node's topology domain", true);
+      return false;
     }
   }
   for (size_t i = 0; i < pod.required_anti_affinity.size(); ++i) {
@@ -309,22 +315,17 @@ bool FilterPodAffinity(const CycleState& s, const PodInfo& pod, const NodeInfo& 
       return false;
     }
   }
-  if (!pod.required_affinity.empty()) {
-    bool all = true;
-    for (size_t i = 0; i < pod.required_affinity.size() && all; ++i) {
-      const AffinityTerm& t = pod.required_affinity[i];
-      const std::string& v = node.Label(t.topology_key, &present);
-      if (!present) {
-        all = false;
-        break;
+  if (!s.existing_anti.empty()) {
+    for (const auto& [k, v] : node.node->metadata().labels()) {
+      auto it = s.existing_anti.find(TopologyPair(k, v));
+      if (it != s.existing_anti.end() && it->second > 0) {
+        if (d) {
+          d->Add(kReasonExistingAntiAffinity,
+                 absl::StrCat("a pod in ", k, "=", v, " has anti-affinity against this pod"),
+                 false);
+        }
+        return false;
       }
-      auto it = s.affinity_counts[i].find(v);
-      if (it == s.affinity_counts[i].end() || it->second == 0) all = false;
-    }
-    // The first pod of a group that selects itself may go anywhere.
-    if (!all && !(s.affinity_matches_total == 0 && s.pod_matches_own_affinity)) {
-      if (d) d->Add(kReasonPodAffinity, "no matching pod in this node's topology domain", true);
-      return false;
     }
   }
   return true;
