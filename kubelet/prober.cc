@@ -183,14 +183,23 @@ ProbeManager::ProbeManager(ContainerRuntime* runtime, EventSink* events, std::st
 ProbeManager::~ProbeManager() { Shutdown(); }
 
 void ProbeManager::Shutdown() {
-  std::vector<std::thread> threads;
+  std::vector<Thread> threads;
   {
     absl::MutexLock l(&mu_);
     shutdown_ = true;
     for (auto& [id, inst] : instances_) inst->stop = true;
     threads.swap(threads_);
   }
-  for (std::thread& t : threads) t.join();
+  for (Thread& t : threads) t.thread.join();
+}
+
+void ProbeManager::Spawn(std::function<void()> fn) {
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  threads_.push_back(Thread{std::thread([fn = std::move(fn), done] {
+                              fn();
+                              done->store(true);
+                            }),
+                            done});
 }
 
 bool ProbeManager::Ready(const std::string& pod_uid, const std::string& container,
@@ -212,6 +221,19 @@ void ProbeManager::ContainerStarted(const api::Pod& pod, const std::string& cont
   if (!spec->has_startup_probe() && !spec->has_liveness_probe() && !spec->has_readiness_probe()) {
     return;
   }
+  std::vector<Thread> finished;  // joined outside the lock
+  {
+    absl::MutexLock l(&mu_);
+    for (auto it = threads_.begin(); it != threads_.end();) {
+      if (it->done->load()) {
+        finished.push_back(std::move(*it));
+        it = threads_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (Thread& t : finished) t.thread.join();
   auto inst = std::make_shared<Instance>();
   inst->pod_uid = pod.metadata().uid();
   inst->container = container;
@@ -230,17 +252,17 @@ void ProbeManager::ContainerStarted(const api::Pod& pod, const std::string& cont
   }
   instances_[container_id] = inst;
   if (spec->has_startup_probe()) {
-    threads_.emplace_back([this, inst, pod, c = *spec, container_id] {
+    Spawn([this, inst, pod, c = *spec, container_id] {
       Worker(inst, pod, c, container_id, Kind::kStartup);
     });
   }
   if (spec->has_liveness_probe()) {
-    threads_.emplace_back([this, inst, pod, c = *spec, container_id] {
+    Spawn([this, inst, pod, c = *spec, container_id] {
       Worker(inst, pod, c, container_id, Kind::kLiveness);
     });
   }
   if (spec->has_readiness_probe()) {
-    threads_.emplace_back([this, inst, pod, c = *spec, container_id] {
+    Spawn([this, inst, pod, c = *spec, container_id] {
       Worker(inst, pod, c, container_id, Kind::kReadiness);
     });
   }

@@ -17,6 +17,7 @@
 //
 // Thread-safe.
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -88,7 +89,13 @@ class ProbeManager : public Prober {
   absl::Mutex mu_;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, std::shared_ptr<Instance>> instances_ ABSL_GUARDED_BY(mu_);  // by id
-  std::vector<std::thread> threads_ ABSL_GUARDED_BY(mu_);
+  struct Thread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  // Starts a probe worker thread; finished ones are joined by later calls.
+  void Spawn(std::function<void()> fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<Thread> threads_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mk::kubelet
