@@ -93,7 +93,10 @@ absl::StatusOr<DeletePlan> PlanDelete(const ResourceInfo& r, const Message& curr
                         {{"gracePeriodSeconds", "FieldValueInvalid",
                           "Invalid value: must be greater than or equal to 0"}});
   }
-  plan.orphan_dependents = policy == "Orphan";
+  // Orphan (not for pods, which own nothing) is done by the garbage collector behind the
+  // `orphan` finalizer added below, so the owner is terminating before its dependents are
+  // released and its controller cannot re-adopt them in between.
+  plan.orphan_dependents = policy == "Orphan" && r.name == "pods";
   ObjectPtr next(current.New());
   next->CopyFrom(current);
   api::ObjectMeta* m = MutableMeta(next.get());
@@ -119,10 +122,13 @@ absl::StatusOr<DeletePlan> PlanDelete(const ResourceInfo& r, const Message& curr
     return plan;
   }
 
-  if (policy == "Foreground") {
+  if (policy == "Foreground" || policy == "Orphan") {
+    // Orphan: the garbage collector removes the dependents' references to the (now
+    // terminating) owner, then this finalizer, as in Kubernetes.
+    const char* finalizer = policy == "Foreground" ? "foregroundDeletion" : "orphan";
     bool has = false;
-    for (const std::string& f : meta.finalizers()) has |= f == "foregroundDeletion";
-    if (!has) m->add_finalizers("foregroundDeletion");
+    for (const std::string& f : meta.finalizers()) has |= f == finalizer;
+    if (!has) m->add_finalizers(finalizer);
   }
   if (m->finalizers_size() == 0) {
     plan.delete_now = true;

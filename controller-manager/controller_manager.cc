@@ -20,31 +20,37 @@ ControllerManager::ControllerManager(ApiClient* client, ControllerManagerOptions
       opts_(opts),
       recorder_(client, "replicaset-controller", ""),
       node_recorder_(client, "node-controller", ""),
+      hpa_recorder_(client, "horizontal-pod-autoscaler", ""),
       pods_(client, Opts("pods")),
       replicasets_(client, Opts("replicasets")),
       nodes_(client, Opts("nodes")),
       leases_(client, Opts("leases", "kube-node-lease")),
       namespaces_(client, Opts("namespaces")),
-      serviceaccounts_(client, Opts("serviceaccounts")) {
+      serviceaccounts_(client, Opts("serviceaccounts")),
+      hpas_(client, Opts("horizontalpodautoscalers")) {
   rs_ = std::make_unique<ReplicaSetController>(client_, &replicasets_, &pods_, &recorder_);
   gc_ = std::make_unique<GarbageCollector>(client_, &replicasets_, &pods_);
   nodes_ctl_ = std::make_unique<NodeLifecycleController>(client_, &nodes_, &leases_, &pods_,
                                                          &node_recorder_, opts_.node_lifecycle);
   ns_ = std::make_unique<NamespaceController>(client_, &namespaces_, &serviceaccounts_,
                                               std::vector<Informer*>{&pods_, &replicasets_});
+  hpa_ =
+      std::make_unique<HpaController>(client_, &hpas_, &pods_, &nodes_, &hpa_recorder_, opts_.hpa);
 }
 
 ControllerManager::~ControllerManager() { Shutdown(); }
 
 void ControllerManager::StartInformers() {
-  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_}) {
+  for (Informer* i :
+       {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_, &hpas_}) {
     i->Start();
   }
 }
 
 bool ControllerManager::WaitForSync(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
-  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_}) {
+  for (Informer* i :
+       {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_, &hpas_}) {
     if (!i->WaitForSync(std::max(absl::ZeroDuration(), deadline - absl::Now()))) return false;
   }
   return true;
@@ -57,6 +63,7 @@ void ControllerManager::StartControllers() {
   gc_->Run(opts_.gc_workers);
   ns_->Run(opts_.namespace_workers);
   nodes_ctl_->Run();
+  hpa_->Run(opts_.hpa_workers);
 }
 
 void ControllerManager::Shutdown() {
@@ -64,11 +71,14 @@ void ControllerManager::Shutdown() {
   if (gc_) gc_->Shutdown();
   if (ns_) ns_->Shutdown();
   if (nodes_ctl_) nodes_ctl_->Shutdown();
-  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_}) {
+  if (hpa_) hpa_->Shutdown();
+  for (Informer* i :
+       {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_, &hpas_}) {
     i->Shutdown();
   }
   recorder_.Shutdown();
   node_recorder_.Shutdown();
+  hpa_recorder_.Shutdown();
 }
 
 }  // namespace mk::controller_manager

@@ -2,7 +2,7 @@
 
 // mk-controller-manager as a library: the shared informers (pods, replicasets, nodes, node
 // leases, namespaces, serviceaccounts), one EventRecorder, and the controllers built on them
-// (ReplicaSet, garbage collector, node lifecycle, namespace/serviceaccount). Informers run
+// (ReplicaSet, garbage collector, node lifecycle, namespace/serviceaccount, HPA). Informers run
 // from Start(); controllers act only after StartControllers() (called at once, or when the
 // leader lease is won).
 
@@ -14,6 +14,7 @@
 #include "common/event_recorder.h"
 #include "common/informer.h"
 #include "controller-manager/garbage_collector.h"
+#include "controller-manager/hpa_controller.h"
 #include "controller-manager/namespace_controller.h"
 #include "controller-manager/node_lifecycle_controller.h"
 #include "controller-manager/replicaset_controller.h"
@@ -25,6 +26,8 @@ struct ControllerManagerOptions {
   int replicaset_workers = 5;
   int gc_workers = 5;
   int namespace_workers = 2;
+  HpaControllerOptions hpa;
+  int hpa_workers = 2;
 };
 
 class ControllerManager {
@@ -42,11 +45,13 @@ class ControllerManager {
   const ControllerManagerOptions opts_;
   EventRecorder recorder_;
   EventRecorder node_recorder_;
-  Informer pods_, replicasets_, nodes_, leases_, namespaces_, serviceaccounts_;
+  EventRecorder hpa_recorder_;
+  Informer pods_, replicasets_, nodes_, leases_, namespaces_, serviceaccounts_, hpas_;
   std::unique_ptr<ReplicaSetController> rs_;
   std::unique_ptr<GarbageCollector> gc_;
   std::unique_ptr<NodeLifecycleController> nodes_ctl_;
   std::unique_ptr<NamespaceController> ns_;
+  std::unique_ptr<HpaController> hpa_;
   bool controllers_started_ = false;
 };
 

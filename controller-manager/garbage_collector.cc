@@ -113,16 +113,25 @@ absl::Status GarbageCollector::SyncOwner(const std::string& resource,
   const api::ObjectMeta& m = Meta(obj);
   auto deps = Dependents(m.namespace_(), m.uid());
   if (HasFinalizer(m, kOrphan)) {
-    for (const auto& [dkey, dep] : deps) {
-      std::string dres = dkey.substr(0, dkey.find('|'));
-      ObjectPtr copy(dep->New());
-      copy->CopyFrom(*dep);
-      auto* refs = MutableMeta(copy.get())->mutable_owner_references();
-      for (int i = refs->size() - 1; i >= 0; --i) {
-        if (refs->Get(i).uid() == m.uid()) refs->DeleteSubrange(i, 1);
+    // Read the dependents live: a reference added just before the owner started terminating
+    // may not be in the cache yet.
+    for (const char* dres : {"pods", "replicasets"}) {
+      absl::StatusOr<ListResult> list = client_->List(dres, m.namespace_());
+      if (!list.ok()) return list.status();
+      for (ObjectPtr& dep : list->items) {
+        auto* refs = MutableMeta(dep.get())->mutable_owner_references();
+        bool owned = false;
+        for (int i = refs->size() - 1; i >= 0; --i) {
+          if (refs->Get(i).uid() == m.uid()) {
+            refs->DeleteSubrange(i, 1);
+            owned = true;
+          }
+        }
+        if (!owned) continue;
+        MK_VLOG(2) << "gc: orphaning " << dres << " " << Meta(*dep).name();
+        absl::StatusOr<ObjectPtr> r = client_->Update(dres, m.namespace_(), *dep);
+        if (!r.ok() && !absl::IsNotFound(r.status())) return r.status();
       }
-      absl::StatusOr<ObjectPtr> r = client_->Update(dres, m.namespace_(), *copy);
-      if (!r.ok() && !absl::IsNotFound(r.status())) return r.status();
     }
     return RemoveFinalizer(resource, obj, kOrphan);
   }

@@ -28,6 +28,8 @@ struct Flags {
   absl::Duration retry_period = absl::Seconds(2);
   absl::Duration grace = absl::Seconds(40);
   absl::Duration monitor_period = absl::Seconds(5);
+  absl::Duration hpa_sync_period = absl::Seconds(15);
+  absl::Duration hpa_downscale_stabilization = absl::Minutes(5);
   int v = 0;
 };
 
@@ -38,7 +40,9 @@ void Usage() {
       "  [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s]\n"
       "  [--leader-elect-retry-period 2s] [--node-monitor-grace-period 40s]\n"
       "  [--node-monitor-period 5s] [--pod-eviction-timeout D (ignored: pods are\n"
-      "  evicted after their tolerationSeconds)] [--v N]\n");
+      "  evicted after their tolerationSeconds)]\n"
+      "  [--horizontal-pod-autoscaler-sync-period 15s]\n"
+      "  [--horizontal-pod-autoscaler-downscale-stabilization 5m] [--v N]\n");
 }
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -78,6 +82,13 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       if (!duration(&f->grace)) return false;
     } else if (arg == "node-monitor-period") {
       if (!duration(&f->monitor_period)) return false;
+    } else if (arg == "horizontal-pod-autoscaler-sync-period") {
+      if (!duration(&f->hpa_sync_period)) return false;
+    } else if (arg == "horizontal-pod-autoscaler-downscale-stabilization") {
+      if (!next() || !absl::ParseDuration(value, &f->hpa_downscale_stabilization) ||
+          f->hpa_downscale_stabilization < absl::ZeroDuration()) {
+        return false;
+      }
     } else if (arg == "pod-eviction-timeout") {
       absl::Duration ignored;
       if (!duration(&ignored)) return false;
@@ -112,6 +123,8 @@ int main(int argc, char** argv) {
   mk::controller_manager::ControllerManagerOptions opts;
   opts.node_lifecycle.grace_period = flags.grace;
   opts.node_lifecycle.monitor_period = flags.monitor_period;
+  opts.hpa.sync_period = flags.hpa_sync_period;
+  opts.hpa.downscale_stabilization = flags.hpa_downscale_stabilization;
   mk::controller_manager::ControllerManager cm(client.get(), opts);
   cm.StartInformers();
   while (!cm.WaitForSync(absl::Seconds(5))) {
