@@ -47,39 +47,67 @@ bool IsDefaultRegistry(absl::string_view repository) {
 
 }  // namespace
 
-bool GlobMatch(absl::string_view pattern, absl::string_view text) {
-  if (pattern.empty()) return text.empty();
-  char p = pattern[0];
-  if (p == '*') {
-    for (size_t i = 0; i <= text.size(); ++i) {
-      if (GlobMatch(pattern.substr(1), text.substr(i))) return true;
-    }
-    return false;
+namespace {
+
+// Matches the one non-'*' pattern element at pattern[*pi] against `c`; advances *pi past it.
+bool MatchOne(absl::string_view pattern, size_t* pi, char c) {
+  size_t i = *pi;
+  char p = pattern[i];
+  if (p == '?') {
+    *pi = i + 1;
+    return true;
   }
-  if (text.empty()) return false;
-  if (p == '?') return GlobMatch(pattern.substr(1), text.substr(1));
   if (p == '[') {
-    size_t close = pattern.find(']', 1);
+    size_t close = pattern.find(']', i + 1);
     if (close == absl::string_view::npos) return false;  // malformed: Go reports ErrBadPattern
-    absl::string_view set = pattern.substr(1, close - 1);
+    absl::string_view set = pattern.substr(i + 1, close - i - 1);
     bool negate = !set.empty() && (set[0] == '!' || set[0] == '^');
     if (negate) set.remove_prefix(1);
     bool in = false;
-    for (size_t i = 0; i < set.size(); ++i) {
-      if (i + 2 < set.size() && set[i + 1] == '-') {
-        if (text[0] >= set[i] && text[0] <= set[i + 2]) in = true;
-        i += 2;
-      } else if (set[i] == text[0]) {
+    for (size_t k = 0; k < set.size(); ++k) {
+      if (k + 2 < set.size() && set[k + 1] == '-') {
+        if (c >= set[k] && c <= set[k + 2]) in = true;
+        k += 2;
+      } else if (set[k] == c) {
         in = true;
       }
     }
-    if (in == negate) return false;
-    return GlobMatch(pattern.substr(close + 1), text.substr(1));
+    *pi = close + 1;
+    return in != negate;
   }
-  if (p == '\\' && pattern.size() > 1) {
-    return pattern[1] == text[0] && GlobMatch(pattern.substr(2), text.substr(1));
+  if (p == '\\' && i + 1 < pattern.size()) {
+    *pi = i + 2;
+    return pattern[i + 1] == c;
   }
-  return p == text[0] && GlobMatch(pattern.substr(1), text.substr(1));
+  *pi = i + 1;
+  return p == c;
+}
+
+}  // namespace
+
+// Iterative with one backtrack point (the last '*'): O(len(pattern) * len(text)), so a
+// hostile pull-secret key ("*****…b") cannot hang a pull (found by fuzz/credentials_fuzz).
+bool GlobMatch(absl::string_view pattern, absl::string_view text) {
+  size_t pi = 0, ti = 0;
+  size_t star_p = absl::string_view::npos, star_t = 0;
+  while (ti < text.size()) {
+    if (pi < pattern.size() && pattern[pi] == '*') {
+      star_p = ++pi;
+      star_t = ti;
+      continue;
+    }
+    size_t next = pi;
+    if (pi < pattern.size() && MatchOne(pattern, &next, text[ti])) {
+      pi = next;
+      ++ti;
+      continue;
+    }
+    if (star_p == absl::string_view::npos) return false;
+    pi = star_p;  // let the last '*' take one more character
+    ti = ++star_t;
+  }
+  while (pi < pattern.size() && pattern[pi] == '*') ++pi;
+  return pi == pattern.size();
 }
 
 std::string NormalizeRegistryKey(absl::string_view key) {
@@ -123,7 +151,7 @@ absl::Status DockerKeyring::AddAuths(const Json& auths) {
           absl::StrCat("docker config: entry for \"", key, "\" must be an object"));
     }
     RegistryAuth auth;
-    auto text = [&](const char* field) -> std::string {
+    auto text = [&entry = entry](const char* field) -> std::string {
       auto it = entry.find(field);
       return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
     };
