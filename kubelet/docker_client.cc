@@ -302,6 +302,10 @@ absl::StatusOr<Json> DockerClient::Stats(const std::string& id) {
   return GetJson(absl::StrCat("/containers/", UrlEncode(id), "/stats?stream=false"));
 }
 
+absl::StatusOr<Json> DockerClient::StatsOneShot(const std::string& id) {
+  return GetJson(absl::StrCat("/containers/", UrlEncode(id), "/stats?stream=false&one-shot=true"));
+}
+
 absl::Status DockerClient::Events(const Json& filters, const EventCallback& callback,
                                   const CancelToken* cancel, int64_t since) {
   HttpRequest request;

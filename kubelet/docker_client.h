@@ -99,6 +99,9 @@ class DockerClient {
 
   // GET /containers/{id}/stats?stream=false (Docker samples twice: takes ~1-2 s).
   absl::StatusOr<Json> Stats(const std::string& id);
+  // The same with one-shot=true: one sample at once (no precpu_stats); the caller computes
+  // rates from consecutive samples (kubelet/stats_sampler.cc).
+  absl::StatusOr<Json> StatsOneShot(const std::string& id);
 
   // GET /events?filters=: calls `callback` with each event object
   // ({Type, Action, Actor:{ID, Attributes}, time, timeNano}) until it returns false, the

@@ -7,6 +7,7 @@
 // Once the Node is registered it prints "ready node=NAME port=N" on stdout.
 
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/api_client.h"
 #include "common/clock.h"
@@ -30,6 +32,7 @@
 #include "kubelet/log_server.h"
 #include "kubelet/node_status.h"
 #include "kubelet/prober.h"
+#include "kubelet/stats_sampler.h"
 
 namespace {
 
@@ -216,6 +219,18 @@ int main(int argc, char** argv) {
       runtime->get(),
       [&kubelet](const std::string& ns, const std::string& pod, const std::string& container,
                  bool previous) { return kubelet.FindContainer(ns, pod, container, previous); });
+  // Resource usage for the metrics API and the HPA: one sampler, scrapes read its last result.
+  mk::kubelet::StatsSampler stats(
+      flags.node_name,
+      [&docker, node = flags.node_name]() {
+        return docker.ListContainers({absl::StrCat(mk::kubelet::kLabelNode, "=", node)},
+                                     /*all=*/false);
+      },
+      [&docker](const std::string& id) { return docker.StatsOneShot(id); });
+  stats.Start();
+  logs.HandleGet("/stats/summary", [&stats](const httplib::Request&, httplib::Response& res) {
+    res.set_content(mk::SummaryToJson(stats.Summary()).dump(), "application/json");
+  });
   absl::StatusOr<int> port = logs.Start(flags.address, flags.port);
   if (!port.ok()) {
     MK_LOG(E) << "log server: " << port.status();
