@@ -36,12 +36,14 @@ int main(int argc, char** argv) {
   if (connect(fd, (struct sockaddr*)&addr, sizeof(addr)) != 0) return 1;
 
   char req[512];
-  int n = snprintf(req, sizeof(req), "GET /containers/%s/json HTTP/1.0\r\nHost: docker\r\n\r\n", host);
+  int n =
+      snprintf(req, sizeof(req), "GET /containers/%s/json HTTP/1.0\r\nHost: docker\r\n\r\n", host);
   if (write(fd, req, (size_t)n) != n) return 1;
   static char buf[1 << 20];
   size_t len = 0;
   ssize_t r;
-  while (len < sizeof(buf) - 1 && (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0) len += (size_t)r;
+  while (len < sizeof(buf) - 1 && (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+    len += (size_t)r;
   close(fd);
   buf[len] = 0;
   if (strncmp(buf, "HTTP/1.", 7) != 0 || strncmp(buf + 9, "200", 3) != 0) return 1;
