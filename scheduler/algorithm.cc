@@ -43,7 +43,7 @@ ScheduleResult Algorithm::Schedule(const PodInfo& pod) {
     r.message = "no nodes available to schedule pods";
     return r;
   }
-  CycleState state = PreFilter(pod, nodes);
+  CycleState state = PreFilter(pod, nodes, cache_);
   const std::string& self = pod.key;
   auto extra_for = [&](const NodeInfo& node) {
     return cache_->NominatedExtra(node.name, pod.priority, self);

@@ -142,3 +142,45 @@ TEST(Preemption, FewestAndLowestVictims) {
 
 }  // namespace
 }  // namespace mk::scheduler
+
+namespace mk::scheduler {
+namespace {
+
+TEST(LabelIndex, PreFilterWithIndexEqualsFullScan) {
+  using namespace testutil;  // NOLINT
+  Cache cache;
+  for (int i = 0; i < 6; ++i) {
+    cache.AddOrUpdateNode(std::make_shared<api::Node>(
+        Node("n" + std::to_string(i), "4", "8Gi", {{"zone", std::to_string(i % 3)}})));
+  }
+  for (int i = 0; i < 30; ++i) {
+    api::Pod p = Bound(Pod("p" + std::to_string(i), "", "", {{"app", std::to_string(i % 4)}}),
+                       "n" + std::to_string(i % 6));
+    cache.AddOrUpdatePod(std::make_shared<api::Pod>(p));
+  }
+  cache.RemovePod("default/p0");
+  cache.AssumePod(Info(Bound(Pod("extra", "", "", {{"app", "1"}}), "n5")), "n5");
+  api::Pod in = Pod("in", "", "", {{"app", "1"}});
+  auto* anti = in.mutable_spec()->mutable_affinity()->mutable_pod_anti_affinity();
+  auto* pref = anti->add_preferred_during_scheduling_ignored_during_execution();
+  pref->set_weight(10);
+  (*pref->mutable_pod_affinity_term()->mutable_label_selector()->mutable_match_labels())["app"] =
+      "1";
+  pref->mutable_pod_affinity_term()->set_topology_key("zone");
+  auto* req = in.mutable_spec()
+                  ->mutable_affinity()
+                  ->mutable_pod_affinity()
+                  ->add_required_during_scheduling_ignored_during_execution();
+  (*req->mutable_label_selector()->mutable_match_labels())["app"] = "2";
+  req->set_topology_key("zone");
+  auto info = Info(in);
+  CycleState full = PreFilter(*info, cache.Nodes());
+  CycleState indexed = PreFilter(*info, cache.Nodes(), &cache);
+  EXPECT_EQ(full.preferred_scores, indexed.preferred_scores);
+  EXPECT_EQ(full.affinity_counts, indexed.affinity_counts);
+  EXPECT_EQ(full.affinity_matches_total, indexed.affinity_matches_total);
+  EXPECT_FALSE(indexed.preferred_scores.empty());
+}
+
+}  // namespace
+}  // namespace mk::scheduler

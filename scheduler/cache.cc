@@ -14,6 +14,29 @@ NodeInfo* Cache::GetOrCreate(const std::string& name) {
   return slot.get();
 }
 
+namespace {
+
+std::string IndexKey(const std::string& key, const std::string& value) {
+  return key + "\x1f" + value;
+}
+
+}  // namespace
+
+void Cache::Place(std::shared_ptr<PodInfo> pod, const std::string& node) {
+  pod_node_[pod->key] = node;
+  for (const auto& [k, v] : pod->pod->metadata().labels()) {
+    label_index_[IndexKey(k, v)][pod->key] = IndexedPod{pod.get(), node};
+  }
+  pod_infos_[pod->key] = pod;
+  GetOrCreate(node)->AddPod(std::move(pod));
+}
+
+const absl::flat_hash_map<std::string, Cache::IndexedPod>* Cache::PodsWithLabel(
+    const std::string& key, const std::string& value) const {
+  auto it = label_index_.find(IndexKey(key, value));
+  return it == label_index_.end() ? nullptr : &it->second;
+}
+
 void Cache::AddOrUpdateNode(std::shared_ptr<const api::Node> node) {
   NodeInfo* n = GetOrCreate(node->metadata().name());
   if (n->node == nullptr) list_dirty_ = true;
@@ -33,15 +56,9 @@ void Cache::RemoveNode(const std::string& name) {
 
 void Cache::AddOrUpdatePod(std::shared_ptr<const api::Pod> pod) {
   std::shared_ptr<PodInfo> info = NewPodInfo(std::move(pod));
-  const std::string& node = info->pod->spec().node_name();
-  auto it = pod_node_.find(info->key);
-  if (it != pod_node_.end()) {
-    auto n = nodes_.find(it->second);
-    if (n != nodes_.end()) n->second->RemovePod(info->key);
-  }
-  assumed_.erase(info->key);
-  pod_node_[info->key] = node;
-  GetOrCreate(node)->AddPod(std::move(info));
+  std::string node = info->pod->spec().node_name();
+  RemovePod(info->key);
+  Place(std::move(info), node);
 }
 
 void Cache::RemovePod(const std::string& key) {
@@ -54,14 +71,23 @@ void Cache::RemovePod(const std::string& key) {
   }
   pod_node_.erase(it);
   assumed_.erase(key);
+  auto info = pod_infos_.find(key);
+  if (info != pod_infos_.end()) {
+    for (const auto& [k, v] : info->second->pod->metadata().labels()) {
+      auto bucket = label_index_.find(IndexKey(k, v));
+      if (bucket == label_index_.end()) continue;
+      bucket->second.erase(key);
+      if (bucket->second.empty()) label_index_.erase(bucket);
+    }
+    pod_infos_.erase(info);
+  }
 }
 
 void Cache::AssumePod(std::shared_ptr<PodInfo> pod, const std::string& node) {
   RemovePod(pod->key);
   pod->assumed = true;
   assumed_[pod->key] = true;
-  pod_node_[pod->key] = node;
-  GetOrCreate(node)->AddPod(std::move(pod));
+  Place(std::move(pod), node);
 }
 
 void Cache::ForgetPod(const std::string& key) {

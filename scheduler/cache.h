@@ -51,8 +51,18 @@ class Cache {
                            const std::string& exclude_key) const;
   std::string NominatedNode(const std::string& key) const;
 
+  // Label index: the pods (bound or assumed) carrying label `key`=`value`, with their node,
+  // so an affinity term visits only the pods its selector can match.
+  struct IndexedPod {
+    const PodInfo* pod;
+    std::string node;
+  };
+  const absl::flat_hash_map<std::string, IndexedPod>* PodsWithLabel(const std::string& key,
+                                                                    const std::string& value) const;
+
  private:
   NodeInfo* GetOrCreate(const std::string& name);
+  void Place(std::shared_ptr<PodInfo> pod, const std::string& node);
   void RebuildList();
 
   absl::flat_hash_map<std::string, std::unique_ptr<NodeInfo>> nodes_;  // incl. ghosts
@@ -60,6 +70,9 @@ class Cache {
   bool list_dirty_ = false;
   absl::flat_hash_map<std::string, std::string> pod_node_;  // pod key → node
   absl::flat_hash_map<std::string, bool> assumed_;
+  absl::flat_hash_map<std::string, std::shared_ptr<PodInfo>> pod_infos_;
+  // "key\x1fvalue" → pod key → pod
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, IndexedPod>> label_index_;
   struct Nominated {
     std::shared_ptr<PodInfo> pod;
     std::string node;

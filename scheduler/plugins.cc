@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/quantity.h"
+#include "scheduler/cache.h"
 
 namespace mk::scheduler {
 
@@ -30,11 +31,9 @@ std::string TopologyPair(const std::string& key, const std::string& value) {
   return absl::StrCat(key, "\x1f", value);
 }
 
-CycleState PreFilter(const PodInfo& pod, const std::vector<NodeInfo*>& nodes) {
+CycleState PreFilter(const PodInfo& pod, const std::vector<NodeInfo*>& nodes, Cache* cache) {
   CycleState s;
-  const bool required = !pod.required_affinity.empty() || !pod.required_anti_affinity.empty();
-  const bool preferred = !pod.preferred_affinity.empty() || !pod.preferred_anti_affinity.empty();
-  s.has_preferred = preferred;
+  s.has_preferred = !pod.preferred_affinity.empty() || !pod.preferred_anti_affinity.empty();
   s.affinity_counts.resize(pod.required_affinity.size());
   s.anti_affinity_counts.resize(pod.required_anti_affinity.size());
   if (!pod.required_affinity.empty()) {
@@ -43,43 +42,70 @@ CycleState PreFilter(const PodInfo& pod, const std::vector<NodeInfo*>& nodes) {
       if (!TermMatches(t, *pod.pod)) s.pod_matches_own_affinity = false;
     }
   }
+  bool present = false;
+  // Existing pods whose required anti-affinity selects this pod.
   for (NodeInfo* n : nodes) {
-    if (!required && !preferred && n->anti_affinity_pods == 0) continue;
+    if (n->anti_affinity_pods == 0) continue;
     for (const auto& other : n->pods) {
       if (other->key == pod.key) continue;
-      const api::Pod& op = *other->pod;
-      bool present = false;
-      for (size_t i = 0; i < pod.required_affinity.size(); ++i) {
-        const AffinityTerm& t = pod.required_affinity[i];
-        if (!TermMatches(t, op)) continue;
-        const std::string& v = n->Label(t.topology_key, &present);
-        if (present) {
-          s.affinity_counts[i][v]++;
-          s.affinity_matches_total++;
-        }
-      }
-      for (size_t i = 0; i < pod.required_anti_affinity.size(); ++i) {
-        const AffinityTerm& t = pod.required_anti_affinity[i];
-        if (!TermMatches(t, op)) continue;
-        const std::string& v = n->Label(t.topology_key, &present);
-        if (present) s.anti_affinity_counts[i][v]++;
-      }
       for (const AffinityTerm& t : other->required_anti_affinity) {
         if (!TermMatches(t, *pod.pod)) continue;
         const std::string& v = n->Label(t.topology_key, &present);
         if (present) s.existing_anti[TopologyPair(t.topology_key, v)]++;
       }
-      for (const AffinityTerm& t : pod.preferred_affinity) {
-        if (!TermMatches(t, op)) continue;
-        const std::string& v = n->Label(t.topology_key, &present);
-        if (present) s.preferred_scores[TopologyPair(t.topology_key, v)] += t.weight;
-      }
-      for (const AffinityTerm& t : pod.preferred_anti_affinity) {
-        if (!TermMatches(t, op)) continue;
-        const std::string& v = n->Label(t.topology_key, &present);
-        if (present) s.preferred_scores[TopologyPair(t.topology_key, v)] -= t.weight;
+    }
+  }
+  // Calls fn(node) for every other pod matching `t`.
+  auto visit = [&](const AffinityTerm& t, const auto& fn) {
+    const LabelSelector::Requirement* eq = nullptr;
+    for (const auto& r : t.selector.requirements()) {
+      if ((r.op == "=" || r.op == "==") && r.values.size() == 1) {
+        eq = &r;
+        break;
       }
     }
+    if (cache != nullptr && eq != nullptr) {
+      const auto* bucket = cache->PodsWithLabel(eq->key, eq->values[0]);
+      if (bucket == nullptr) return;
+      for (const auto& [key, entry] : *bucket) {
+        if (key == pod.key || !TermMatches(t, *entry.pod->pod)) continue;
+        if (NodeInfo* n = cache->FindNode(entry.node)) fn(n);
+      }
+      return;
+    }
+    for (NodeInfo* n : nodes) {
+      for (const auto& other : n->pods) {
+        if (other->key != pod.key && TermMatches(t, *other->pod)) fn(n);
+      }
+    }
+  };
+  for (size_t i = 0; i < pod.required_affinity.size(); ++i) {
+    const AffinityTerm& t = pod.required_affinity[i];
+    visit(t, [&](NodeInfo* n) {
+      const std::string& v = n->Label(t.topology_key, &present);
+      if (!present) return;
+      s.affinity_counts[i][v]++;
+      s.affinity_matches_total++;
+    });
+  }
+  for (size_t i = 0; i < pod.required_anti_affinity.size(); ++i) {
+    const AffinityTerm& t = pod.required_anti_affinity[i];
+    visit(t, [&](NodeInfo* n) {
+      const std::string& v = n->Label(t.topology_key, &present);
+      if (present) s.anti_affinity_counts[i][v]++;
+    });
+  }
+  for (const AffinityTerm& t : pod.preferred_affinity) {
+    visit(t, [&](NodeInfo* n) {
+      const std::string& v = n->Label(t.topology_key, &present);
+      if (present) s.preferred_scores[TopologyPair(t.topology_key, v)] += t.weight;
+    });
+  }
+  for (const AffinityTerm& t : pod.preferred_anti_affinity) {
+    visit(t, [&](NodeInfo* n) {
+      const std::string& v = n->Label(t.topology_key, &present);
+      if (present) s.preferred_scores[TopologyPair(t.topology_key, v)] -= t.weight;
+    });
   }
   return s;
 }

@@ -55,8 +55,13 @@ struct CycleState {
 
 std::string TopologyPair(const std::string& key, const std::string& value);
 
-// Builds the affinity state by looking at the pods on `nodes`.
-CycleState PreFilter(const PodInfo& pod, const std::vector<NodeInfo*>& nodes);
+class Cache;
+
+// Builds the affinity state by looking at the pods on `nodes`. With `cache`, a term whose
+// selector has an equality requirement visits only the pods carrying that label (the cache's
+// label index; `nodes` must then be the cache's own nodes).
+CycleState PreFilter(const PodInfo& pod, const std::vector<NodeInfo*>& nodes,
+                     Cache* cache = nullptr);
 
 // --- Matching helpers (shared with tests and preemption).
 bool NodeMatchesSelectorTerm(const api::NodeSelectorTerm& term, const api::Node& node);
