@@ -39,6 +39,7 @@ const std::map<std::string, Command>& Commands() {
       {"config", {ConfigFlags, RunConfig, false, "Show the kubeconfig"}},
       {"cordon", {NoFlags, RunCordon, true, "Mark node as unschedulable"}},
       {"uncordon", {NoFlags, RunUncordon, true, "Mark node as schedulable"}},
+      {"drain", {DrainFlags, RunDrain, true, "Drain node in preparation for maintenance"}},
       {"top", {TopFlags, RunTop, true, "Display resource (CPU/memory) usage"}},
       {"autoscale", {AutoscaleFlags, RunAutoscale, true, "Auto-scale a replica set with an HPA"}},
   };

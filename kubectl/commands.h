@@ -34,6 +34,8 @@ void ConfigFlags(Args* a);
 int RunConfig(Env& env);
 int RunCordon(Env& env);
 int RunUncordon(Env& env);
+void DrainFlags(Args* a);
+int RunDrain(Env& env);
 void TopFlags(Args* a);
 int RunTop(Env& env);
 void AutoscaleFlags(Args* a);
