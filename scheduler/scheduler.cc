@@ -32,6 +32,10 @@ bool SameLabels(const google::protobuf::Map<std::string, std::string>& a,
   return true;
 }
 
+bool Terminated(const api::Pod& pod) {
+  return pod.status().phase() == "Succeeded" || pod.status().phase() == "Failed";
+}
+
 bool NodeSchedulingChanged(const api::Node& a, const api::Node& b) {
   return !SameLabels(a.metadata().labels(), b.metadata().labels()) ||
          !MessageDifferencer::Equals(a.spec(), b.spec()) ||
@@ -163,6 +167,7 @@ bool Scheduler::Responsible(const api::Pod& pod) const {
 void Scheduler::OnPodAdd(const google::protobuf::Message& obj) {
   auto pod = std::make_shared<api::Pod>(static_cast<const api::Pod&>(obj));
   if (!pod->spec().node_name().empty()) {
+    if (Terminated(*pod)) return;  // holds no resources
     absl::MutexLock l(&mu_);
     cache_.AddOrUpdatePod(std::move(pod));
     return;
@@ -176,12 +181,18 @@ void Scheduler::OnPodUpdate(const google::protobuf::Message& old_obj,
   auto pod = std::make_shared<api::Pod>(static_cast<const api::Pod&>(new_obj));
   std::string key = PodKey(*pod);
   if (!pod->spec().node_name().empty()) {
+    bool freed = Terminated(*pod) && !Terminated(old_pod);
     {
       absl::MutexLock l(&mu_);
-      cache_.AddOrUpdatePod(pod);
+      if (Terminated(*pod)) {
+        cache_.RemovePod(key);  // a finished pod gives its requests back, as kube-scheduler
+      } else {
+        cache_.AddOrUpdatePod(pod);
+      }
       cache_.ClearNominated(key);
     }
     if (old_pod.spec().node_name().empty()) queue_.Delete(key);
+    if (freed) queue_.MoveAllToActiveOrBackoff();
     return;
   }
   if (!Responsible(*pod)) {

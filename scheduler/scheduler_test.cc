@@ -107,3 +107,24 @@ TEST_F(SchedulerEngineTest, OtherSchedulersPodsAreIgnored) {
 
 }  // namespace
 }  // namespace mk::scheduler
+
+namespace mk::scheduler {
+namespace {
+
+TEST_F(SchedulerEngineTest, FinishedPodsGiveTheirRequestsBack) {
+  ASSERT_TRUE(client_.Create("nodes", "", testutil::Node("node-1", "1")).ok());
+  api::Pod done = testutil::Bound(testutil::Pod("done", "800m"), "node-1");
+  ASSERT_TRUE(client_.Create("pods", "default", done).ok());
+  Start();
+  ASSERT_TRUE(client_.Create("pods", "default", testutil::Pod("next", "800m")).ok());
+  ASSERT_TRUE(WaitFor(
+      [&] { return Get("next").metadata().annotations().count(kFilterReasonsAnnotation) > 0; }));
+  EXPECT_TRUE(Get("next").spec().node_name().empty());
+  api::Pod finished = Get("done");
+  finished.mutable_status()->set_phase("Succeeded");
+  ASSERT_TRUE(client_.Update("pods", "default", finished, "status").ok());
+  ASSERT_TRUE(WaitFor([&] { return Get("next").spec().node_name() == "node-1"; }));
+}
+
+}  // namespace
+}  // namespace mk::scheduler
