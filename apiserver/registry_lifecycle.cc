@@ -67,6 +67,7 @@ void SetPodCondition(api::Pod* pod, const std::string& type, const std::string& 
     if (c.status() != status) c.set_last_transition_time(now);
     c.set_status(status);
     c.set_reason(reason);
+    c.clear_message();  // e.g. the scheduler's Unschedulable message once the pod is bound
     return;
   }
   api::PodCondition* c = pod->mutable_status()->add_conditions();

@@ -335,8 +335,16 @@ absl::Status HpaController::WriteStatus(const api::HorizontalPodAutoscaler& hpa,
   if (next.status().SerializeAsString() == hpa.status().SerializeAsString()) {
     return absl::OkStatus();
   }
-  absl::StatusOr<ObjectPtr> r =
-      client_->Update("horizontalpodautoscalers", hpa.metadata().namespace_(), next, "status");
+  const std::string& ns = hpa.metadata().namespace_();
+  absl::StatusOr<ObjectPtr> r = client_->Update("horizontalpodautoscalers", ns, next, "status");
+  if (absl::IsAborted(r.status())) {
+    // Our cache lags our own last status write: put the status on the current object.
+    absl::StatusOr<api::HorizontalPodAutoscaler> cur = client_->GetAs<api::HorizontalPodAutoscaler>(
+        "horizontalpodautoscalers", ns, hpa.metadata().name());
+    if (!cur.ok()) return cur.status();
+    *cur->mutable_status() = next.status();
+    r = client_->Update("horizontalpodautoscalers", ns, *cur, "status");
+  }
   return r.ok() ? absl::OkStatus() : r.status();
 }
 

@@ -45,6 +45,9 @@ bool Process::Start(const std::vector<std::string>& argv, const std::string& log
                     const std::string& ready_prefix, std::string* ready_line) {
   int out_pipe[2];
   if (pipe(out_pipe) != 0) return false;
+  // Everything that allocates happens before fork(): in a multi-threaded test (gRPC clients)
+  // the child may only make async-signal-safe calls, or it can deadlock on malloc's lock.
+  std::vector<char*> args = Argv(argv);
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
@@ -53,7 +56,6 @@ bool Process::Start(const std::vector<std::string>& argv, const std::string& log
     dup2(log, 2);
     close(out_pipe[0]);
     setpgid(0, 0);
-    std::vector<char*> args = Argv(argv);
     execv(args[0], args.data());
     _exit(127);
   }
@@ -78,7 +80,9 @@ bool Process::Start(const std::vector<std::string>& argv, const std::string& log
       // Keep draining stdout in the background so the child never blocks on it.
       int fd = out_pipe[0];
       if (fork() == 0) {
-        Drain(fd);
+        char sink[4096];  // no allocation in the forked child (see above)
+        while (read(fd, sink, sizeof sink) > 0) {
+        }
         _exit(0);
       }
       close(fd);
@@ -135,13 +139,13 @@ CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin
   int err_fd = mkstemp(err_tmpl);
   int in_pipe[2];
   if (pipe(in_pipe) != 0) return r;
+  std::vector<char*> args = Argv(argv);  // before fork(): see Process::Start
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in_pipe[0], 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
     close(in_pipe[1]);
-    std::vector<char*> args = Argv(argv);
     execv(args[0], args.data());
     _exit(127);
   }
