@@ -1,5 +1,7 @@
 #include "apiserver/metrics_api.h"
 
+#include <mutex>
+
 #include "apiserver/memory_store.h"
 #include "gtest/gtest.h"
 
@@ -37,7 +39,10 @@ class MetricsApiTest : public ::testing::Test {
   }
   MetricsApi Api() {
     return MetricsApi(&registry_, [this](const api::Node& n) -> absl::StatusOr<StatsSummary> {
-      asked_.push_back(n.metadata().name());
+      {
+        std::lock_guard<std::mutex> lock(mu_);  // fetches run on parallel threads
+        asked_.push_back(n.metadata().name());
+      }
       StatsSummary s;
       s.node_name = n.metadata().name();
       s.time = absl::FromUnixSeconds(1790000000);
@@ -56,6 +61,7 @@ class MetricsApiTest : public ::testing::Test {
 
   MemoryStore store_;
   Registry registry_{&store_};
+  std::mutex mu_;
   std::vector<std::string> asked_;
 };
 

@@ -237,7 +237,7 @@ absl::StatusOr<ObjectPtr> Registry::Update(const ResourceInfo& r, const std::str
   if (!in_meta.name().empty() && in_meta.name() != name) {
     return BadRequestError("the name of the object does not match the name on the URL");
   }
-  absl::StatusOr<KeyValue> kv = store_->Get(Key(r, r.namespaced ? ns : "", name));
+  absl::StatusOr<KeyValue> kv = store_->GetForUpdate(Key(r, r.namespaced ? ns : "", name));
   if (!kv.ok()) {
     if (absl::IsNotFound(kv.status())) return NotFoundError(Qualified(r), name);
     return kv.status();
@@ -268,7 +268,7 @@ absl::StatusOr<ObjectPtr> Registry::GuaranteedUpdate(
     const ResourceInfo& r, const std::string& ns, const std::string& name,
     const std::function<absl::Status(Message*)>& mutate) {
   for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
-    absl::StatusOr<KeyValue> kv = store_->Get(Key(r, ns, name));
+    absl::StatusOr<KeyValue> kv = store_->GetForUpdate(Key(r, ns, name));
     if (!kv.ok()) {
       if (absl::IsNotFound(kv.status())) return NotFoundError(Qualified(r), name);
       return kv.status();
@@ -332,7 +332,7 @@ absl::StatusOr<ObjectPtr> Registry::Delete(const ResourceInfo& r, const std::str
                                            const std::string& name, const DeleteOptions& opts) {
   const std::string ns = r.namespaced ? ns_in : "";
   for (int attempt = 0; attempt < kMaxConflictRetries; ++attempt) {
-    absl::StatusOr<KeyValue> kv = store_->Get(Key(r, ns, name));
+    absl::StatusOr<KeyValue> kv = store_->GetForUpdate(Key(r, ns, name));
     if (!kv.ok()) {
       if (absl::IsNotFound(kv.status())) return NotFoundError(Qualified(r), name);
       return kv.status();

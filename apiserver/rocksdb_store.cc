@@ -213,6 +213,23 @@ absl::StatusOr<KeyValue> RocksDbStore::Get(absl::string_view key) {
   return it->second;
 }
 
+absl::StatusOr<KeyValue> RocksDbStore::GetForUpdate(absl::string_view key) {
+  {
+    absl::MutexLock l(&mu_);
+    auto ov = overlay_.find(key);
+    if (ov != overlay_.end()) {
+      if (!ov->second.exists) return absl::NotFoundError(key);
+      KeyValue kv;
+      kv.key = std::string(key);
+      kv.value = ov->second.value;
+      kv.create_revision = ov->second.create_revision;
+      kv.mod_revision = ov->second.mod_revision;
+      return kv;
+    }
+  }
+  return Get(key);
+}
+
 std::vector<KeyValue> RocksDbStore::List(absl::string_view prefix, int64_t* revision) {
   std::vector<KeyValue> out;
   absl::ReaderMutexLock l(&cmu_);

@@ -60,6 +60,7 @@ class RocksDbStore : public Store {
   ~RocksDbStore() override;
 
   absl::StatusOr<KeyValue> Get(absl::string_view key) override;
+  absl::StatusOr<KeyValue> GetForUpdate(absl::string_view key) override;
   std::vector<KeyValue> List(absl::string_view prefix, int64_t* revision) override;
   int64_t CurrentRevision() override;
   absl::StatusOr<int64_t> Create(absl::string_view key, std::string value) override;

@@ -57,6 +57,10 @@ class Store {
   virtual ~Store() = default;
 
   virtual absl::StatusOr<KeyValue> Get(absl::string_view key) = 0;  // NotFound
+  // The newest state of `key` including writes queued but not yet durable: the base of a
+  // read-modify-write, whose own write is queued after (and committed no earlier than) them.
+  // Readers use Get, which shows acknowledged (durable) state only.
+  virtual absl::StatusOr<KeyValue> GetForUpdate(absl::string_view key) { return Get(key); }
   // All keys with `prefix`, in key order, as of one revision (returned in *revision).
   virtual std::vector<KeyValue> List(absl::string_view prefix, int64_t* revision) = 0;
   virtual int64_t CurrentRevision() = 0;

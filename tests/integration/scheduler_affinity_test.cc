@@ -80,8 +80,8 @@ TEST_F(SchedulerTest, AntiAffinitySpreadsReplicasAcrossNodes) {
   }
   EXPECT_EQ(nodes.size(), 3u);  // one per node
   CreatePod(replica(3));
-  EXPECT_EQ(WaitUnschedulable("web-3"),
-            "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.");
+  ExpectUnschedulable("web-3",
+                      "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.");
   // A pod without the label is not affected by the replicas' anti-affinity.
   CreatePod(MakePod("other", "100m", "64Mi"));
   EXPECT_TRUE(WaitBound("other"));
@@ -116,8 +116,8 @@ TEST_F(SchedulerTest, PodAffinityFollowsZone) {
        ->add_required_during_scheduling_ignored_during_execution() =
       Term("nothing", "topology.kubernetes.io/zone");
   CreatePod(lonely);
-  EXPECT_EQ(WaitUnschedulable("lonely"),
-            "0/4 nodes are available: 4 node(s) didn't match pod affinity rules.");
+  ExpectUnschedulable("lonely",
+                      "0/4 nodes are available: 4 node(s) didn't match pod affinity rules.");
 }
 
 TEST_F(SchedulerTest, TaintsAndTolerations) {
@@ -128,8 +128,8 @@ TEST_F(SchedulerTest, TaintsAndTolerations) {
   t->set_effect("NoSchedule");
   CreateNode(tainted);
   CreatePod(MakePod("plain"));
-  EXPECT_EQ(WaitUnschedulable("plain"),
-            "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.");
+  ExpectUnschedulable("plain",
+                      "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.");
 
   api::Pod tolerant = MakePod("tolerant");
   api::Toleration* tol = tolerant.mutable_spec()->add_tolerations();

@@ -53,8 +53,8 @@ TEST_F(SchedulerTest, PodWaitsForLabelThenSchedulesWithoutPolling) {
   CreateNode(MakeNode("node-1", "2", "2Gi"));
   CreateNode(MakeNode("node-2", "2", "2Gi"));
   ASSERT_EQ(Kubectl({"create", "-f", "-"}, kSeedPod).exit_code, 0);
-  EXPECT_EQ(WaitUnschedulable("nginx"),
-            "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
+  ExpectUnschedulable(
+      "nginx", "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
   ASSERT_TRUE(WaitFor([&] { return !Events("nginx", "FailedScheduling").empty(); }));
   EXPECT_EQ(Events("nginx", "FailedScheduling")[0],
             "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.");
@@ -73,7 +73,7 @@ TEST_F(SchedulerTest, RequestsFillNodesThenPendingWithReasons) {
   EXPECT_NE(NodeOf("p1"), NodeOf("p2"));  // requests, not usage: the second one goes elsewhere
 
   CreatePod(MakePod("p3", "600m", "100Mi"));
-  EXPECT_EQ(WaitUnschedulable("p3"), "0/2 nodes are available: 2 Insufficient cpu.");
+  ExpectUnschedulable("p3", "0/2 nodes are available: 2 Insufficient cpu.");
   EXPECT_TRUE(NodeOf("p3").empty());
   ASSERT_TRUE(WaitFor([&] {
     return GetPod("p3").metadata().annotations().count("scheduler.mk.io/filter-reasons") > 0;
@@ -100,9 +100,10 @@ TEST_F(SchedulerTest, SummaryCountsEachReason) {
   api::Pod p = MakePod("big", "100m", "300Mi");
   (*p.mutable_spec()->mutable_node_selector())["disk"] = "ssd";
   CreatePod(p);
-  EXPECT_EQ(WaitUnschedulable("big"),
-            "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 "
-            "Insufficient memory.");
+  ExpectUnschedulable(
+      "big",
+      "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 "
+      "Insufficient memory.");
   std::string reasons = [&] {
     WaitFor([&] {
       return GetPod("big").metadata().annotations().count("scheduler.mk.io/filter-reasons") > 0;
@@ -121,8 +122,8 @@ TEST_F(SchedulerTest, CordonedAndNotReadyNodesAreSkipped) {
   CreateNode(cordoned);
   CreateNode(not_ready);
   CreatePod(MakePod("web"));
-  EXPECT_EQ(WaitUnschedulable("web"),
-            "0/2 nodes are available: 1 node(s) were not ready, 1 node(s) were unschedulable.");
+  ExpectUnschedulable(
+      "web", "0/2 nodes are available: 1 node(s) were not ready, 1 node(s) were unschedulable.");
   CommandResult uncordon = Kubectl({"uncordon", "cordoned"});
   ASSERT_EQ(uncordon.exit_code, 0) << uncordon.err;
   ASSERT_TRUE(WaitBound("web", 5));
@@ -141,9 +142,10 @@ TEST_F(SchedulerTest, HostPortConflict) {
   CreatePod(with_port("a"));
   ASSERT_TRUE(WaitBound("a"));
   CreatePod(with_port("b"));
-  EXPECT_EQ(WaitUnschedulable("b"),
-            "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod "
-            "ports.");
+  ExpectUnschedulable(
+      "b",
+      "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod "
+      "ports.");
 }
 
 }  // namespace

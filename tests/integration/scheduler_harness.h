@@ -172,7 +172,10 @@ class SchedulerTest : public ::testing::Test {
     return WaitFor([&] { return !NodeOf(name).empty(); }, seconds);
   }
   // The PodScheduled=False message once the scheduler has written it.
-  std::string WaitUnschedulable(const std::string& name, double seconds = 15) {
+  // The Unschedulable message of pod `name`; with `want`, waits until the message is that
+  // (a pod retried after a cluster change keeps its old message until the retry ends).
+  std::string WaitUnschedulable(const std::string& name, double seconds = 15,
+                                const std::string& want = "") {
     std::string msg;
     WaitFor(
         [&] {
@@ -181,13 +184,18 @@ class SchedulerTest : public ::testing::Test {
             if (c.type() == "PodScheduled" && c.status() == "False" &&
                 c.reason() == "Unschedulable") {
               msg = c.message();
-              return true;
+              return want.empty() || msg == want;
             }
           }
           return false;
         },
         seconds);
     return msg;
+  }
+  // The pod's Unschedulable message becomes exactly `want` (watch streams of nodes and pods
+  // are separate, so a first attempt may see fewer nodes than the test created).
+  void ExpectUnschedulable(const std::string& name, const std::string& want) {
+    EXPECT_EQ(WaitUnschedulable(name, 15, want), want);
   }
   // Messages of the events with `reason` about pod `name`.
   std::vector<std::string> Events(const std::string& name, const std::string& reason,

@@ -23,7 +23,7 @@ TEST_F(SchedulerTest, HigherPriorityIsScheduledFirst) {
   CreatePod(WithPriority(MakePod("low", "600m"), 10));
   CreatePod(WithPriority(MakePod("high", "600m"), 1000));
   CreatePod(WithPriority(MakePod("mid", "600m"), 100));
-  EXPECT_EQ(WaitUnschedulable("low"), "no nodes available to schedule pods");
+  ExpectUnschedulable("low", "no nodes available to schedule pods");
   WaitUnschedulable("high");
   WaitUnschedulable("mid");
   // Let their back-offs expire so the node's arrival moves all three to the active queue.
@@ -33,7 +33,7 @@ TEST_F(SchedulerTest, HigherPriorityIsScheduledFirst) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_TRUE(NodeOf("mid").empty());
   EXPECT_TRUE(NodeOf("low").empty());
-  EXPECT_EQ(WaitUnschedulable("mid"), "0/1 nodes are available: 1 Insufficient cpu.");
+  ExpectUnschedulable("mid", "0/1 nodes are available: 1 Insufficient cpu.");
 }
 
 TEST_F(SchedulerTest, PreemptionEvictsFewestLowerPriorityPods) {
@@ -82,7 +82,7 @@ TEST_F(SchedulerTest, PreemptionEvictsFewestLowerPriorityPods) {
 
   // Equal priority never preempts.
   CreatePod(WithPriority(MakePod("peer", "900m"), 5));
-  EXPECT_EQ(WaitUnschedulable("peer"), "0/2 nodes are available: 2 Insufficient cpu.");
+  ExpectUnschedulable("peer", "0/2 nodes are available: 2 Insufficient cpu.");
   EXPECT_EQ(NodeOf("small-a"), "node-1");
 }
 
