@@ -61,6 +61,12 @@ absl::StatusOr<std::string> ApplyOne(Env& env, const ManifestDoc& doc, const std
                   "--save-config or mkctl apply. The missing annotation will be patched "
                   "automatically.\n";
     }
+    // One stored schema serves every version of the group (autoscaling/v1 and v2): the live
+    // object comes back at the storage version, which is no change to apply.
+    if (modified.contains("apiVersion") && modified["apiVersion"].is_string() &&
+        modified["apiVersion"] != r.ApiVersion()) {
+      (*live)["apiVersion"] = modified["apiVersion"];
+    }
     Json patch = ThreeWayMergePatch(original, modified, *live);
     if (patch.empty()) return std::string("unchanged");
     auto patched = env.api().Patch(path, patch.dump(), "application/merge-patch+json");

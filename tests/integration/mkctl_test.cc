@@ -259,6 +259,32 @@ TEST_F(MkctlTest, SeedHpaWithTheV2beta1FieldIsAcceptedWithAWarning) {
   EXPECT_FALSE(absl::StrContains(r.err, "Warning")) << r.err;
 }
 
+TEST_F(MkctlTest, AutoscalingV1HpaWithTargetCpuPercentage) {
+  const char* kV1 = R"(apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: v1-hpa
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: ReplicaSet
+    name: busy-replicaset
+  minReplicas: 2
+  maxReplicas: 4
+  targetCPUUtilizationPercentage: 50
+)";
+  CommandResult r = Mk({"apply", "-f", File("hpa-v1.yaml", kV1)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "horizontalpodautoscaler.autoscaling/v1-hpa created\n");
+  EXPECT_FALSE(absl::StrContains(r.err, "Warning")) << r.err;
+  r = Mk({"get", "hpa", "v1-hpa", "--no-headers"});
+  EXPECT_TRUE(
+      absl::StartsWith(r.out, "v1-hpa   ReplicaSet/busy-replicaset   <unknown>/50%   2     4 "))
+      << r.out;
+  r = Mk({"apply", "-f", File("hpa-v1.yaml", kV1)});
+  EXPECT_EQ(r.out, "horizontalpodautoscaler.autoscaling/v1-hpa unchanged\n") << r.err;
+}
+
 TEST_F(MkctlTest, AutoscaleCreatesAnAutoscalingV2Hpa) {
   CommandResult r =
       Mk({"autoscale", "rs/nginx-replicaset", "--min=1", "--max=5", "--cpu-percent=30"});
