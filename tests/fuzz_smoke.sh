@@ -2,7 +2,7 @@
 # CI smoke run of the libFuzzer targets (fuzz/): builds them with clang, ASan and UBSan in
 # their own build dir (MK_FUZZ_BUILD_DIR, default build-fuzz) and runs the `fuzz`-labelled
 # ctest test there, which runs every target for SECONDS (default 20) on its checked-in
-# corpus. Skips (exit 0) with a message if clang or libFuzzer is missing.
+# corpus. Fails if clang or libFuzzer is missing (deploy/install-deps.sh installs them).
 #
 #   tests/fuzz_smoke.sh [SECONDS]
 set -euo pipefail
@@ -12,8 +12,8 @@ BUILD=${MK_FUZZ_BUILD_DIR:-build-fuzz}
 
 if ! command -v clang++ >/dev/null 2>&1 ||
   ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
-  echo "fuzz_smoke: SKIPPED (needs clang and libclang-rt-14-dev)"
-  exit 0
+  echo "fuzz_smoke: FAILED: needs clang and libclang-rt-14-dev (deploy/install-deps.sh)" >&2
+  exit 1
 fi
 if [ ! -f "$BUILD/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DMK_FUZZ=ON \
