@@ -3,6 +3,8 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "common/clock.h"
@@ -87,6 +89,46 @@ TEST_F(ProbeHttpTest, TcpSocket) {
   ProbeResult r = RunProbe(&runtime_, probe, container_, "127.0.0.1", "id");
   EXPECT_FALSE(r.success);
   EXPECT_THAT(r.message, HasSubstr("connection refused"));
+}
+
+// HTTPS probes against a self-signed certificate: Kubernetes does not verify it.
+TEST(ProbeHttps, SelfSignedServerIsProbedWithoutVerification) {
+  char dir_tmpl[] = "/tmp/mk-probe-tls-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_tmpl), nullptr);
+  const std::string dir = dir_tmpl;
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=pod -days 1 "
+      "-keyout " +
+      dir + "/k.pem -out " + dir + "/c.pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  httplib::SSLServer server((dir + "/c.pem").c_str(), (dir + "/k.pem").c_str());
+  ASSERT_TRUE(server.is_valid());
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread t([&] { server.listen_after_bind(); });
+  for (int i = 0; i < 200 && !server.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  FakeClock clock;
+  FakeRuntime runtime(&clock);
+  api::Container c;
+  c.set_name("c");
+  api::Probe probe;
+  probe.mutable_http_get()->set_path("/healthz");
+  probe.mutable_http_get()->mutable_port()->set_int_val(port);
+  probe.mutable_http_get()->set_scheme("HTTPS");
+  ProbeResult r = RunProbe(&runtime, probe, c, "127.0.0.1", "id");
+  EXPECT_TRUE(r.success) << r.message;
+  probe.mutable_http_get()->set_scheme("HTTP");  // plain HTTP to a TLS port fails
+  r = RunProbe(&runtime, probe, c, "127.0.0.1", "id");
+  EXPECT_FALSE(r.success);
+  EXPECT_THAT(r.message, HasSubstr("http://127.0.0.1:"));
+  server.stop();
+  t.join();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Probe, NoPodIpFails) {
