@@ -51,6 +51,7 @@ struct Flags {
   int port = 10250;
   std::string lease_interval = "10s";
   std::string status_frequency = "1m";
+  std::string eviction_hard = mk::kubelet::kDefaultEvictionHard;
   int v = 0;
 };
 
@@ -60,7 +61,8 @@ void Usage() {
                "  [--root-dir DIR] [--node-labels k=v,...] [--cpu N] [--memory Q] [--max-pods N]\n"
                "  [--network NAME] [--pause-binary PATH] [--node-ip IP] [--address IP]\n"
                "  [--port N] [--node-lease-renew-interval 10s]\n"
-               "  [--node-status-update-frequency 1m] [-v N]\n");
+               "  [--node-status-update-frequency 1m]\n"
+               "  [--eviction-hard memory.available<100Mi,nodefs.available<10%%] [-v N]\n");
 }
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -77,7 +79,8 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       {"node-ip", &f->node_ip},
       {"address", &f->address},
       {"node-lease-renew-interval", &f->lease_interval},
-      {"node-status-update-frequency", &f->status_frequency}};
+      {"node-status-update-frequency", &f->status_frequency},
+      {"eviction-hard", &f->eviction_hard}};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") return false;
@@ -151,6 +154,12 @@ int main(int argc, char** argv) {
       lease_interval <= absl::ZeroDuration() ||
       !absl::ParseDuration(flags.status_frequency, &status_frequency)) {
     std::fprintf(stderr, "bad --node-lease-renew-interval or --node-status-update-frequency\n");
+    return 2;
+  }
+  absl::StatusOr<mk::kubelet::EvictionThresholds> eviction =
+      mk::kubelet::ParseEvictionHard(flags.eviction_hard);
+  if (!eviction.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(eviction.status().message()).c_str());
     return 2;
   }
   absl::StatusOr<std::map<std::string, std::string>> node_labels =
@@ -249,6 +258,8 @@ int main(int argc, char** argv) {
   nopts.lease_period = lease_interval;
   nopts.status_period = status_frequency;
   mk::kubelet::FillHostInfo(flags.root_dir, &nopts);
+  nopts.eviction = *eviction;
+  nopts.sample_signals = [root = flags.root_dir] { return mk::kubelet::SampleNodeSignals(root); };
   mk::kubelet::NodeStatusManager node(nopts, api.get(), mk::Clock::Real(), *info);
   int sig = 0;
   while (true) {

@@ -86,7 +86,8 @@ std::string GoArch(const std::string& a) {
   return a.empty() ? "amd64" : a;
 }
 
-absl::StatusOr<api::Node> BuildNode(const NodeOptions& opts, const Json& info, absl::Time now) {
+absl::StatusOr<api::Node> BuildNode(const NodeOptions& opts, const Json& info, absl::Time now,
+                                    const PressureState& pressure) {
   api::Node node;
   node.set_api_version("v1");
   node.set_kind("Node");
@@ -125,12 +126,27 @@ absl::StatusOr<api::Node> BuildNode(const NodeOptions& opts, const Json& info, a
       (*m)["ephemeral-storage"] = absl::StrCat(opts.ephemeral_storage_bytes / 1024, "Ki");
     }
   }
-  AddCondition(st, "MemoryPressure", "False", "KubeletHasSufficientMemory",
-               "kubelet has sufficient memory available", now);
-  AddCondition(st, "DiskPressure", "False", "KubeletHasNoDiskPressure",
-               "kubelet has no disk pressure", now);
-  AddCondition(st, "PIDPressure", "False", "KubeletHasSufficientPID",
-               "kubelet has sufficient PID available", now);
+  if (pressure.memory) {
+    AddCondition(st, "MemoryPressure", "True", "KubeletHasInsufficientMemory",
+                 "kubelet has insufficient memory available", now);
+  } else {
+    AddCondition(st, "MemoryPressure", "False", "KubeletHasSufficientMemory",
+                 "kubelet has sufficient memory available", now);
+  }
+  if (pressure.disk) {
+    AddCondition(st, "DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure",
+                 now);
+  } else {
+    AddCondition(st, "DiskPressure", "False", "KubeletHasNoDiskPressure",
+                 "kubelet has no disk pressure", now);
+  }
+  if (pressure.pid) {
+    AddCondition(st, "PIDPressure", "True", "KubeletHasInsufficientPID",
+                 "kubelet has insufficient PID available", now);
+  } else {
+    AddCondition(st, "PIDPressure", "False", "KubeletHasSufficientPID",
+                 "kubelet has sufficient PID available", now);
+  }
   AddCondition(st, "Ready", "True", "KubeletReady", "kubelet is posting ready status", now);
   auto* a = st->add_addresses();
   a->set_type("InternalIP");
@@ -211,16 +227,21 @@ absl::Status NodeStatusManager::Register() {
 
 absl::Status NodeStatusManager::UpdateStatus(bool force) {
   absl::Time now = clock_->Now();
-  absl::StatusOr<api::Node> want = BuildNode(opts_, docker_info_, now);
+  PressureState pressure;
+  if (opts_.sample_signals) pressure = EvaluatePressure(opts_.eviction, opts_.sample_signals());
+  absl::StatusOr<api::Node> want = BuildNode(opts_, docker_info_, now, pressure);
   if (!want.ok()) return want.status();
-  if (!force && now - last_status_ < opts_.status_period &&
-      google::protobuf::util::MessageDifferencer::Equals(Timeless(want->status()), last_written_)) {
-    return absl::OkStatus();
-  }
   absl::StatusOr<api::Node> cur = api_->GetAs<api::Node>("nodes", "", opts_.node_name);
   if (!cur.ok()) {
     if (absl::IsNotFound(cur.status())) return Register();  // deleted under us
     return cur.status();
+  }
+  // Compared with what is stored, not with what we last wrote: someone else (the node
+  // lifecycle controller's Ready=Unknown) may have changed it.
+  if (!force && now - last_status_ < opts_.status_period &&
+      google::protobuf::util::MessageDifferencer::Equals(Timeless(want->status()),
+                                                         Timeless(cur->status()))) {
+    return absl::OkStatus();
   }
   KeepTransitions(cur->status(), want->mutable_status());
   *cur->mutable_status() = want->status();
@@ -228,7 +249,6 @@ absl::Status NodeStatusManager::UpdateStatus(bool force) {
   absl::StatusOr<ObjectPtr> res = api_->Update("nodes", "", *cur, "status");
   if (!res.ok()) return res.status();
   last_status_ = now;
-  last_written_ = Timeless(want->status());
   return absl::OkStatus();
 }
 

@@ -7,11 +7,14 @@
 //    kubernetes.io/hostname|os|arch plus --node-labels, conditions Ready, MemoryPressure,
 //    DiskPressure, PIDPressure, and daemonEndpoints.kubeletEndpoint.Port (the log server).
 //  - A thread renews the Lease kube-node-lease/<node> every lease_period and rewrites the
-//    Node status when it changed or status_period has passed (lastHeartbeatTime).
+//    Node status when it differs from the stored one (e.g. the node lifecycle controller set
+//    Ready=Unknown, or a pressure condition changed) or status_period has passed
+//    (lastHeartbeatTime). Pressure conditions come from --eviction-hard (node_pressure.h).
 //
 // Thread-safe. Start() after Register(); Shutdown() joins the thread.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -24,6 +27,7 @@
 #include "common/api_client.h"
 #include "common/clock.h"
 #include "common/json.h"
+#include "kubelet/node_pressure.h"
 
 namespace mk::kubelet {
 
@@ -43,6 +47,8 @@ struct NodeOptions {
   absl::Duration lease_period = absl::Seconds(10);
   int lease_duration_seconds = 40;
   absl::Duration status_period = absl::Minutes(1);
+  EvictionThresholds eviction;                  // --eviction-hard
+  std::function<NodeSignals()> sample_signals;  // unset: no pressure is ever reported
 };
 
 // "k=v,k2=v2" → map; InvalidArgument on a malformed entry.
@@ -55,9 +61,10 @@ void FillHostInfo(const std::string& root_dir, NodeOptions* opts);
 std::string GoArch(const std::string& docker_arch);
 
 // The Node object this kubelet publishes, from Docker's /info JSON and the options. `now`
-// stamps the conditions (heartbeat and transition).
+// stamps the conditions (heartbeat and transition); `pressure` sets the three pressure
+// conditions.
 absl::StatusOr<api::Node> BuildNode(const NodeOptions& opts, const Json& docker_info,
-                                    absl::Time now);
+                                    absl::Time now, const PressureState& pressure = {});
 
 class NodeStatusManager {
  public:
@@ -86,7 +93,6 @@ class NodeStatusManager {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_status_ = absl::InfinitePast();
-  api::NodeStatus last_written_;  // conditions without times
   std::thread thread_;
 };
 

@@ -97,5 +97,110 @@ TEST(NodeStatus, RegisterCreatesNodeAndLeaseThenRenews) {
   EXPECT_TRUE(again.Register().ok());
 }
 
+std::string Cond(const api::Node& n, const std::string& type, std::string* reason = nullptr) {
+  for (const auto& c : n.status().conditions()) {
+    if (c.type() == type) {
+      if (reason != nullptr) *reason = c.reason();
+      return c.status();
+    }
+  }
+  return "";
+}
+
+TEST(NodeStatus, ReadyUnknownSetByTheControllerIsCorrectedAtTheNextHeartbeat) {
+  FakeClock clock;
+  FakeApiClient api(&clock);
+  NodeStatusManager m(Opts(), &api, &clock, DockerInfo());
+  ASSERT_TRUE(m.Register().ok());
+  auto node = api.GetAs<api::Node>("nodes", "", "n1");
+  ASSERT_TRUE(node.ok());
+  for (auto& c : *node->mutable_status()->mutable_conditions()) {
+    if (c.type() == "Ready") {
+      c.set_status("Unknown");
+      c.set_reason("NodeStatusUnknown");
+    }
+  }
+  ASSERT_TRUE(api.Update("nodes", "", *node, "status").ok());
+  clock.Advance(absl::Seconds(10));  // well within the 1-minute status period
+  ASSERT_TRUE(m.UpdateStatus(false).ok());
+  node = api.GetAs<api::Node>("nodes", "", "n1");
+  EXPECT_EQ(Cond(*node, "Ready"), "True");
+}
+
+TEST(NodeStatus, PressureConditionsFollowTheEvictionThresholds) {
+  FakeClock clock;
+  FakeApiClient api(&clock);
+  NodeOptions o = Opts();
+  auto t = ParseEvictionHard("memory.available<100Mi,nodefs.available<10%,pid.available<1000");
+  ASSERT_TRUE(t.ok()) << t.status();
+  o.eviction = *t;
+  NodeSignals signals;
+  signals.memory_available_bytes = int64_t{4} << 30;
+  signals.memory_capacity_bytes = int64_t{8} << 30;
+  signals.nodefs_available_bytes = 50;
+  signals.nodefs_capacity_bytes = 100;
+  signals.pid_available = 30000;
+  signals.pid_capacity = 32768;
+  o.sample_signals = [&signals] { return signals; };
+  NodeStatusManager m(o, &api, &clock, DockerInfo());
+  ASSERT_TRUE(m.Register().ok());
+  auto node = api.GetAs<api::Node>("nodes", "", "n1");
+  std::string reason;
+  EXPECT_EQ(Cond(*node, "MemoryPressure", &reason), "False");
+  EXPECT_EQ(reason, "KubeletHasSufficientMemory");
+  EXPECT_EQ(Cond(*node, "DiskPressure"), "False");
+  EXPECT_EQ(Cond(*node, "PIDPressure"), "False");
+
+  signals.memory_available_bytes = 50 << 20;  // 50Mi < 100Mi
+  signals.nodefs_available_bytes = 9;         // 9% < 10%
+  signals.pid_available = 999;
+  clock.Advance(absl::Seconds(10));
+  ASSERT_TRUE(m.UpdateStatus(false).ok());  // changed: written before the status period
+  node = api.GetAs<api::Node>("nodes", "", "n1");
+  EXPECT_EQ(Cond(*node, "MemoryPressure", &reason), "True");
+  EXPECT_EQ(reason, "KubeletHasInsufficientMemory");
+  EXPECT_EQ(Cond(*node, "DiskPressure", &reason), "True");
+  EXPECT_EQ(reason, "KubeletHasDiskPressure");
+  EXPECT_EQ(Cond(*node, "PIDPressure", &reason), "True");
+  EXPECT_EQ(reason, "KubeletHasInsufficientPID");
+  EXPECT_EQ(Cond(*node, "Ready"), "True");
+}
+
+TEST(NodePressure, ParseEvictionHard) {
+  auto t = ParseEvictionHard(kDefaultEvictionHard);
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_TRUE(t->memory_available.has_value());
+  EXPECT_EQ(t->memory_available->value, 100 << 20);
+  ASSERT_TRUE(t->nodefs_available.has_value());
+  EXPECT_EQ(t->nodefs_available->percent, 10);
+  EXPECT_FALSE(t->pid_available.has_value());
+  EXPECT_TRUE(ParseEvictionHard("imagefs.available<15%").ok());  // accepted, not measured
+  EXPECT_TRUE(ParseEvictionHard("").ok());
+  EXPECT_EQ(ParseEvictionHard("memory.available>1Gi").status().message(),
+            "--eviction-hard: \"memory.available>1Gi\": expected signal<quantity or signal<N%");
+  EXPECT_EQ(ParseEvictionHard("cpu.available<1").status().message(),
+            "--eviction-hard: unknown signal \"cpu.available\" (expected memory.available, "
+            "nodefs.available or pid.available)");
+  EXPECT_EQ(ParseEvictionHard("nodefs.available<200%").status().message(),
+            "--eviction-hard: nodefs.available: \"200%\" is not a percentage");
+  EXPECT_EQ(ParseEvictionHard("memory.available<lots").status().message(),
+            "--eviction-hard: memory.available: \"lots\" is not a quantity");
+}
+
+TEST(NodePressure, ThisHostHasSignals) {
+  NodeSignals s = SampleNodeSignals("/");
+  EXPECT_GT(s.memory_available_bytes, 0);
+  EXPECT_GE(s.memory_capacity_bytes, s.memory_available_bytes);
+  EXPECT_GT(s.nodefs_capacity_bytes, 0);
+  EXPECT_GT(s.pid_available, 0);
+  EXPECT_GT(s.pid_capacity, s.pid_available);
+  Threshold huge;
+  huge.value = int64_t{1} << 60;  // nothing has an exabyte free
+  EXPECT_TRUE(huge.Crossed(s.memory_available_bytes, s.memory_capacity_bytes));
+  Threshold unknown;
+  unknown.value = 100;
+  EXPECT_FALSE(unknown.Crossed(-1, -1));
+}
+
 }  // namespace
 }  // namespace mk::kubelet
