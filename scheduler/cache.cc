@@ -101,6 +101,19 @@ std::string Cache::NodeOf(const std::string& key) const {
   return it == pod_node_.end() ? "" : it->second;
 }
 
+void Cache::SetNamespaceLabels(const std::string& ns,
+                               const google::protobuf::Map<std::string, std::string>& labels) {
+  namespace_labels_[ns] = labels;
+}
+
+void Cache::RemoveNamespace(const std::string& ns) { namespace_labels_.erase(ns); }
+
+const google::protobuf::Map<std::string, std::string>* Cache::NamespaceLabels(
+    const std::string& ns) const {
+  auto it = namespace_labels_.find(ns);
+  return it == namespace_labels_.end() ? nullptr : &it->second;
+}
+
 NodeInfo* Cache::FindNode(const std::string& name) {
   auto it = nodes_.find(name);
   if (it == nodes_.end() || it->second->node == nullptr) return nullptr;

@@ -36,6 +36,13 @@ class Cache {
   // The node a pod is on ("" if none).
   std::string NodeOf(const std::string& key) const;
 
+  // Namespace labels, for pod (anti-)affinity namespaceSelector.
+  void SetNamespaceLabels(const std::string& ns,
+                          const google::protobuf::Map<std::string, std::string>& labels);
+  void RemoveNamespace(const std::string& ns);
+  const google::protobuf::Map<std::string, std::string>* NamespaceLabels(
+      const std::string& ns) const;
+
   NodeInfo* FindNode(const std::string& name);
   // Nodes that exist, ordered by name.
   const std::vector<NodeInfo*>& Nodes();
@@ -78,6 +85,7 @@ class Cache {
     std::string node;
   };
   std::map<std::string, Nominated> nominated_;
+  std::map<std::string, google::protobuf::Map<std::string, std::string>> namespace_labels_;
 };
 
 }  // namespace mk::scheduler

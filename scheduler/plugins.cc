@@ -33,13 +33,17 @@ std::string TopologyPair(const std::string& key, const std::string& value) {
 
 CycleState PreFilter(const PodInfo& pod, const std::vector<NodeInfo*>& nodes, Cache* cache) {
   CycleState s;
+  NamespaceLabelsFn ns_labels;
+  if (cache != nullptr) {
+    ns_labels = [cache](const std::string& ns) { return cache->NamespaceLabels(ns); };
+  }
   s.has_preferred = !pod.preferred_affinity.empty() || !pod.preferred_anti_affinity.empty();
   s.affinity_counts.resize(pod.required_affinity.size());
   s.anti_affinity_counts.resize(pod.required_anti_affinity.size());
   if (!pod.required_affinity.empty()) {
     s.pod_matches_own_affinity = true;
     for (const AffinityTerm& t : pod.required_affinity) {
-      if (!TermMatches(t, *pod.pod)) s.pod_matches_own_affinity = false;
+      if (!TermMatches(t, *pod.pod, ns_labels)) s.pod_matches_own_affinity = false;
     }
   }
   bool present = false;
@@ -49,7 +53,7 @@ CycleState PreFilter(const PodInfo& pod, const std::vector<NodeInfo*>& nodes, Ca
     for (const auto& other : n->pods) {
       if (other->key == pod.key) continue;
       for (const AffinityTerm& t : other->required_anti_affinity) {
-        if (!TermMatches(t, *pod.pod)) continue;
+        if (!TermMatches(t, *pod.pod, ns_labels)) continue;
         const std::string& v = n->Label(t.topology_key, &present);
         if (present) s.existing_anti[TopologyPair(t.topology_key, v)]++;
       }
@@ -68,14 +72,14 @@ CycleState PreFilter(const PodInfo& pod, const std::vector<NodeInfo*>& nodes, Ca
       const auto* bucket = cache->PodsWithLabel(eq->key, eq->values[0]);
       if (bucket == nullptr) return;
       for (const auto& [key, entry] : *bucket) {
-        if (key == pod.key || !TermMatches(t, *entry.pod->pod)) continue;
+        if (key == pod.key || !TermMatches(t, *entry.pod->pod, ns_labels)) continue;
         if (NodeInfo* n = cache->FindNode(entry.node)) fn(n);
       }
       return;
     }
     for (NodeInfo* n : nodes) {
       for (const auto& other : n->pods) {
-        if (other->key != pod.key && TermMatches(t, *other->pod)) fn(n);
+        if (other->key != pod.key && TermMatches(t, *other->pod, ns_labels)) fn(n);
       }
     }
   };

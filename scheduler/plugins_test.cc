@@ -255,6 +255,50 @@ TEST(PodAffinity, FirstPodOfSelfSelectingGroupMayGoAnywhere) {
   EXPECT_TRUE(FilterPodAffinity(s, *info, n, nullptr));
 }
 
+TEST(PodAffinity, NamespacesListEmptyAndLabelledNamespaceSelectors) {
+  auto pod_in = [](const std::string& ns) {
+    api::Pod p;
+    p.mutable_metadata()->set_namespace_(ns);
+    (*p.mutable_metadata()->mutable_labels())["app"] = "db";
+    return p;
+  };
+  auto term_pod = [](api::PodAffinityTerm t) {
+    (*t.mutable_label_selector()->mutable_match_labels())["app"] = "db";
+    t.set_topology_key("zone");
+    auto p = std::make_shared<api::Pod>();
+    p->mutable_metadata()->set_namespace_("default");
+    *p->mutable_spec()
+         ->mutable_affinity()
+         ->mutable_pod_affinity()
+         ->add_required_during_scheduling_ignored_during_execution() = t;
+    return NewPodInfo(p);
+  };
+  google::protobuf::Map<std::string, std::string> data_labels;
+  data_labels["tier"] = "data";
+  NamespaceLabelsFn labels = [&](const std::string& ns) {
+    return ns == "data-ns" ? &data_labels : nullptr;
+  };
+  // No namespaces, no selector: the pod's own namespace.
+  auto own = term_pod(api::PodAffinityTerm());
+  EXPECT_TRUE(TermMatches(own->required_affinity[0], pod_in("default"), labels));
+  EXPECT_FALSE(TermMatches(own->required_affinity[0], pod_in("data-ns"), labels));
+  // An empty namespaceSelector: every namespace.
+  api::PodAffinityTerm all;
+  all.mutable_namespace_selector();
+  auto every = term_pod(all);
+  EXPECT_TRUE(TermMatches(every->required_affinity[0], pod_in("anything"), labels));
+  // tier=data: only namespaces with that label, plus an explicit list.
+  api::PodAffinityTerm sel;
+  (*sel.mutable_namespace_selector()->mutable_match_labels())["tier"] = "data";
+  sel.add_namespaces("listed");
+  auto by_label = term_pod(sel);
+  const AffinityTerm& t = by_label->required_affinity[0];
+  EXPECT_TRUE(TermMatches(t, pod_in("data-ns"), labels));
+  EXPECT_TRUE(TermMatches(t, pod_in("listed"), labels));
+  EXPECT_FALSE(TermMatches(t, pod_in("default"), labels));
+  EXPECT_FALSE(TermMatches(t, pod_in("data-ns")));  // labels unknown: no match
+}
+
 TEST(Scores, LeastAllocatedAndBalanced) {
   NodeInfo empty = MakeNodeInfo(Node("e", "4", "4Gi"));
   NodeInfo busy = MakeNodeInfo(Node("b", "4", "4Gi"));

@@ -117,6 +117,7 @@ Scheduler::Scheduler(ApiClient* client, SchedulerOptions opts)
       recorder_(client, opts_.scheduler_name, "", RecorderOptions(clock_)),
       pods_(client, InformerFor("pods", clock_)),
       nodes_(client, InformerFor("nodes", clock_)),
+      namespaces_(client, InformerFor("namespaces", clock_)),
       algorithm_(&cache_, opts_.seed) {
   pods_.AddHandlers({[this](const auto& o) { OnPodAdd(o); },
                      [this](const auto& a, const auto& b) { OnPodUpdate(a, b); },
@@ -124,17 +125,31 @@ Scheduler::Scheduler(ApiClient* client, SchedulerOptions opts)
   nodes_.AddHandlers({[this](const auto& o) { OnNodeAdd(o); },
                       [this](const auto& a, const auto& b) { OnNodeUpdate(a, b); },
                       [this](const auto& o) { OnNodeDelete(o); }});
+  auto set_ns = [this](const google::protobuf::Message& o) {
+    {
+      absl::MutexLock l(&mu_);
+      cache_.SetNamespaceLabels(Meta(o).name(), Meta(o).labels());
+    }
+    queue_.MoveAllToActiveOrBackoff();  // a namespaceSelector may match now
+  };
+  namespaces_.AddHandlers({set_ns, [set_ns](const auto&, const auto& o) { set_ns(o); },
+                           [this](const auto& o) {
+                             absl::MutexLock l(&mu_);
+                             cache_.RemoveNamespace(Meta(o).name());
+                           }});
 }
 
 Scheduler::~Scheduler() { Shutdown(); }
 
 void Scheduler::StartInformers() {
+  namespaces_.Start();
   nodes_.Start();
   pods_.Start();
 }
 
 bool Scheduler::WaitForSync(absl::Duration timeout) {
-  return nodes_.WaitForSync(timeout) && pods_.WaitForSync(timeout);
+  return namespaces_.WaitForSync(timeout) && nodes_.WaitForSync(timeout) &&
+         pods_.WaitForSync(timeout);
 }
 
 void Scheduler::Run() {
@@ -151,6 +166,7 @@ void Scheduler::Shutdown() {
   if (writers_) writers_->Shutdown();
   pods_.Shutdown();
   nodes_.Shutdown();
+  namespaces_.Shutdown();
   recorder_.Shutdown();
 }
 

@@ -110,6 +110,7 @@ class Scheduler {
   EventRecorder recorder_;
   Informer pods_;
   Informer nodes_;
+  Informer namespaces_;  // labels for pod (anti-)affinity namespaceSelector
 
   absl::Mutex mu_;  // guards the cache and the algorithm
   Cache cache_ ABSL_GUARDED_BY(mu_);

@@ -31,10 +31,19 @@ void AddTerms(const google::protobuf::RepeatedPtrField<api::PodAffinityTerm>& in
     term.selector = std::move(*sel);
     term.topology_key = t.topology_key();
     for (const std::string& n : t.namespaces()) term.namespaces.push_back(n);
-    // An (empty) namespaceSelector selects all namespaces; namespace labels are not
-    // tracked, so a non-empty one is treated the same way.
-    if (t.has_namespace_selector()) term.all_namespaces = true;
-    if (term.namespaces.empty() && !term.all_namespaces) term.namespaces.push_back(ns);
+    // An empty namespaceSelector ({}) selects all namespaces; a non-empty one those whose
+    // labels match (resolved at match time, as kube-scheduler).
+    if (t.has_namespace_selector()) {
+      const api::LabelSelector& ns_sel = t.namespace_selector();
+      if (ns_sel.match_labels().empty() && ns_sel.match_expressions().empty()) {
+        term.all_namespaces = true;
+      } else if (absl::StatusOr<LabelSelector> nss = LabelSelector::FromProto(ns_sel); nss.ok()) {
+        term.namespace_selector = std::move(*nss);
+      }
+    }
+    if (term.namespaces.empty() && !term.all_namespaces && !term.namespace_selector) {
+      term.namespaces.push_back(ns);
+    }
     out->push_back(std::move(term));
   }
 }
@@ -95,13 +104,16 @@ std::shared_ptr<PodInfo> NewPodInfo(std::shared_ptr<const api::Pod> pod) {
   return info;
 }
 
-bool TermMatches(const AffinityTerm& term, const api::Pod& candidate) {
-  if (!term.all_namespaces &&
-      std::find(term.namespaces.begin(), term.namespaces.end(),
-                candidate.metadata().namespace_()) == term.namespaces.end()) {
-    return false;
+bool TermMatches(const AffinityTerm& term, const api::Pod& candidate,
+                 const NamespaceLabelsFn& namespace_labels) {
+  const std::string& ns = candidate.metadata().namespace_();
+  bool ns_ok = term.all_namespaces || std::find(term.namespaces.begin(), term.namespaces.end(),
+                                                ns) != term.namespaces.end();
+  if (!ns_ok && term.namespace_selector && namespace_labels) {
+    const auto* labels = namespace_labels(ns);
+    ns_ok = labels != nullptr && term.namespace_selector->Matches(*labels);
   }
-  return term.selector.Matches(candidate.metadata().labels());
+  return ns_ok && term.selector.Matches(candidate.metadata().labels());
 }
 
 Resources NodeAllocatable(const api::Node& node) {

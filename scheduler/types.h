@@ -5,10 +5,12 @@
 // (NodeInfo). Filters and scores read only these.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/types/optional.h"
 #include "api.pb.h"
 #include "common/selectors.h"
 
@@ -35,7 +37,9 @@ struct HostPort {
 struct AffinityTerm {
   LabelSelector selector;
   std::vector<std::string> namespaces;  // empty with all_namespaces=false: never matches
-  bool all_namespaces = false;
+  bool all_namespaces = false;          // an empty namespaceSelector ({})
+  // A non-empty namespaceSelector: also the namespaces whose labels it matches.
+  absl::optional<LabelSelector> namespace_selector;
   std::string topology_key;
   int32_t weight = 0;  // preferred terms only
 };
@@ -58,7 +62,12 @@ struct PodInfo {
 std::shared_ptr<PodInfo> NewPodInfo(std::shared_ptr<const api::Pod> pod);
 
 // True if `term` selects `candidate` (namespace and labels).
-bool TermMatches(const AffinityTerm& term, const api::Pod& candidate);
+// `namespace_labels` gives a namespace's labels (nullptr if unknown) for namespaceSelector;
+// without it a namespaceSelector term matches no namespace beyond its `namespaces` list.
+using NamespaceLabelsFn =
+    std::function<const google::protobuf::Map<std::string, std::string>*(const std::string&)>;
+bool TermMatches(const AffinityTerm& term, const api::Pod& candidate,
+                 const NamespaceLabelsFn& namespace_labels = nullptr);
 
 struct NodeInfo {
   std::shared_ptr<const api::Node> node;

@@ -120,6 +120,41 @@ TEST_F(SchedulerTest, PodAffinityFollowsZone) {
                       "0/4 nodes are available: 4 node(s) didn't match pod affinity rules.");
 }
 
+TEST_F(SchedulerTest, PodAffinityNamespaceSelectorFollowsNamespaceLabels) {
+  CreateNode(MakeNode("a1", "8", "8Gi", {{"topology.kubernetes.io/zone", "a"}}));
+  CreateNode(MakeNode("b1", "8", "8Gi", {{"topology.kubernetes.io/zone", "b"}}));
+  for (const char* ns : {"team-x", "team-y"}) {
+    api::Namespace n;
+    n.mutable_metadata()->set_name(ns);
+    ASSERT_TRUE(client_->Create("namespaces", "", n).ok());
+  }
+  api::Pod db = MakePod("db", "100m", "64Mi", {{"app", "db"}});
+  (*db.mutable_spec()->mutable_node_selector())["kubernetes.io/hostname"] = "b1";
+  CreatePod(db, "team-y");
+  ASSERT_TRUE(WaitFor([&] {
+    auto p = client_->GetAs<api::Pod>("pods", "team-y", "db");
+    return p.ok() && !p->spec().node_name().empty();
+  }));
+  // Affinity to app=db pods in namespaces labelled tier=data: none yet (team-y has no label).
+  api::Pod cache = MakePod("cache", "100m", "64Mi");
+  api::PodAffinityTerm t = Term("db", "topology.kubernetes.io/zone");
+  (*t.mutable_namespace_selector()->mutable_match_labels())["tier"] = "data";
+  *cache.mutable_spec()
+       ->mutable_affinity()
+       ->mutable_pod_affinity()
+       ->add_required_during_scheduling_ignored_during_execution() = t;
+  CreatePod(cache);
+  ExpectUnschedulable("cache",
+                      "0/2 nodes are available: 2 node(s) didn't match pod affinity rules.");
+  // Labelling the namespace makes its db pod count: the cache pod follows it to zone b.
+  auto ns = client_->GetAs<api::Namespace>("namespaces", "", "team-y");
+  ASSERT_TRUE(ns.ok());
+  (*ns->mutable_metadata()->mutable_labels())["tier"] = "data";
+  ASSERT_TRUE(client_->Update("namespaces", "", *ns).ok());
+  ASSERT_TRUE(WaitBound("cache"));
+  EXPECT_EQ(NodeOf("cache"), "b1");
+}
+
 TEST_F(SchedulerTest, TaintsAndTolerations) {
   api::Node tainted = MakeNode("gpu-node", "8", "8Gi");
   api::Taint* t = tainted.mutable_spec()->add_taints();
