@@ -132,7 +132,10 @@ class GrpcServer::Service final : public api::ApiServer::Service {
   }
 
   grpc::Status Bind(grpc::ServerContext*, const api::BindRequest* req, api::Object* out) override {
-    return Reply(registry_->Bind(req->namespace_(), req->name(), req->node_name()), out);
+    std::map<std::string, std::string> annotations(req->annotations().begin(),
+                                                   req->annotations().end());
+    return Reply(registry_->Bind(req->namespace_(), req->name(), req->node_name(), annotations),
+                 out);
   }
 
   grpc::Status Watch(grpc::ServerContext* ctx, const api::WatchRequest* req,

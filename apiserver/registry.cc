@@ -401,7 +401,8 @@ absl::Status Registry::OrphanDependents(const std::string& ns, const std::string
 }
 
 absl::StatusOr<ObjectPtr> Registry::Bind(const std::string& ns, const std::string& name,
-                                         const std::string& node) {
+                                         const std::string& node,
+                                         const std::map<std::string, std::string>& annotations) {
   const ResourceInfo& pods = *FindResource("pods");
   std::string now = mk::FormatTime(now_());
   return GuaranteedUpdate(pods, ns, name, [&](Message* m) -> absl::Status {
@@ -415,6 +416,9 @@ absl::StatusOr<ObjectPtr> Registry::Bind(const std::string& ns, const std::strin
       return ConflictError("pods", name, "pod is being deleted, cannot be assigned to a host");
     }
     pod->mutable_spec()->set_node_name(node);
+    auto* ann = pod->mutable_metadata()->mutable_annotations();
+    ann->erase("scheduler.mk.io/filter-reasons");  // reasons it could not be placed before
+    for (const auto& [k, v] : annotations) (*ann)[k] = v;
     SetPodCondition(pod, "PodScheduled", "True", "", now);
     return absl::OkStatus();
   });

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -97,9 +98,11 @@ class Registry {
   // graceful (a pod bound to a node) or waits on finalizers.
   absl::StatusOr<ObjectPtr> Delete(const ResourceInfo& r, const std::string& ns,
                                    const std::string& name, const DeleteOptions& opts);
-  // pods/binding: 409 if already bound.
+  // pods/binding: 409 if already bound. As Kubernetes, the Binding's annotations are set on
+  // the pod in the same write; the scheduler's filter-reasons annotation goes.
   absl::StatusOr<ObjectPtr> Bind(const std::string& ns, const std::string& name,
-                                 const std::string& node);
+                                 const std::string& node,
+                                 const std::map<std::string, std::string>& annotations = {});
   // replicasets/scale.
   absl::StatusOr<ObjectPtr> GetScale(const ResourceInfo& r, const std::string& ns,
                                      const std::string& name);

@@ -304,7 +304,9 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
       } else {
         api::Binding b;
         absl::Status s = DecodeJson(*body, &b);
-        result = s.ok() ? registry_->Bind(ns, name, b.target().name()) : s;
+        std::map<std::string, std::string> annotations(b.metadata().annotations().begin(),
+                                                       b.metadata().annotations().end());
+        result = s.ok() ? registry_->Bind(ns, name, b.target().name(), annotations) : s;
         if (result.ok()) {
           auto st = std::make_unique<api::Status>();
           st->set_api_version("v1");

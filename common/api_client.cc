@@ -214,11 +214,13 @@ class GrpcApiClient : public ApiClient {
   }
 
   absl::StatusOr<ObjectPtr> Bind(const std::string& ns, const std::string& pod,
-                                 const std::string& node) override {
+                                 const std::string& node,
+                                 const std::map<std::string, std::string>& annotations) override {
     api::BindRequest req;
     req.set_namespace_(ns);
     req.set_name(pod);
     req.set_node_name(node);
+    req.mutable_annotations()->insert(annotations.begin(), annotations.end());
     api::Object out;
     auto ctx = Context();
     return Reply(stub_->Bind(ctx.get(), req, &out), api::Pod::default_instance(), out);

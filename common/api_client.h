@@ -12,6 +12,7 @@
 // Thread-safe: one client is shared by all of a daemon's threads.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -98,9 +99,11 @@ class ApiClient {
   virtual absl::StatusOr<ObjectPtr> Delete(const std::string& resource, const std::string& ns,
                                            const std::string& name,
                                            const DeleteOptions& opts = {}) = 0;
-  // pods/binding; 409 (Aborted) if the pod is already bound.
-  virtual absl::StatusOr<ObjectPtr> Bind(const std::string& ns, const std::string& pod,
-                                         const std::string& node) = 0;
+  // pods/binding; 409 (Aborted) if the pod is already bound. `annotations` (the Binding's)
+  // are set on the pod in the same write.
+  virtual absl::StatusOr<ObjectPtr> Bind(
+      const std::string& ns, const std::string& pod, const std::string& node,
+      const std::map<std::string, std::string>& annotations = {}) = 0;
   virtual absl::StatusOr<std::unique_ptr<WatchStream>> Watch(const std::string& resource,
                                                              const std::string& ns,
                                                              const WatchOptions& opts = {}) = 0;

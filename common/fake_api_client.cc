@@ -399,8 +399,9 @@ absl::StatusOr<ObjectPtr> FakeApiClient::Delete(const std::string& resource, con
   return CommitLocked((*r)->name, key, std::move(obj), "DELETED");
 }
 
-absl::StatusOr<ObjectPtr> FakeApiClient::Bind(const std::string& ns, const std::string& pod,
-                                              const std::string& node) {
+absl::StatusOr<ObjectPtr> FakeApiClient::Bind(
+    const std::string& ns, const std::string& pod, const std::string& node,
+    const std::map<std::string, std::string>& annotations) {
   absl::MutexLock l(&mu_);
   if (absl::Status s = Record("bind", "pods", ns, pod, "binding"); !s.ok()) return s;
   auto& objects = objects_["pods"];
@@ -413,6 +414,9 @@ absl::StatusOr<ObjectPtr> FakeApiClient::Bind(const std::string& ns, const std::
                                       next->spec().node_name(), "\""));
   }
   next->mutable_spec()->set_node_name(node);
+  auto* ann = next->mutable_metadata()->mutable_annotations();
+  ann->erase("scheduler.mk.io/filter-reasons");
+  for (const auto& [k, v] : annotations) (*ann)[k] = v;
   return CommitLocked("pods", it->first, std::move(next), "MODIFIED");
 }
 

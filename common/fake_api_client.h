@@ -58,8 +58,9 @@ class FakeApiClient : public ApiClient {
   absl::StatusOr<ObjectPtr> Delete(const std::string& resource, const std::string& ns,
                                    const std::string& name,
                                    const DeleteOptions& opts = {}) override;
-  absl::StatusOr<ObjectPtr> Bind(const std::string& ns, const std::string& pod,
-                                 const std::string& node) override;
+  absl::StatusOr<ObjectPtr> Bind(
+      const std::string& ns, const std::string& pod, const std::string& node,
+      const std::map<std::string, std::string>& annotations = {}) override;
   absl::StatusOr<std::unique_ptr<WatchStream>> Watch(const std::string& resource,
                                                      const std::string& ns,
                                                      const WatchOptions& opts = {}) override;

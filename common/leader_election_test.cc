@@ -48,10 +48,10 @@ class PartitionableClient : public ApiClient {
     if (partitioned_) return Down();
     return inner_->Delete(r, ns, n, o);
   }
-  absl::StatusOr<ObjectPtr> Bind(const std::string& ns, const std::string& p,
-                                 const std::string& n) override {
+  absl::StatusOr<ObjectPtr> Bind(const std::string& ns, const std::string& p, const std::string& n,
+                                 const std::map<std::string, std::string>& a) override {
     if (partitioned_) return Down();
-    return inner_->Bind(ns, p, n);
+    return inner_->Bind(ns, p, n, a);
   }
   absl::StatusOr<std::unique_ptr<WatchStream>> Watch(const std::string& r, const std::string& ns,
                                                      const WatchOptions& o) override {

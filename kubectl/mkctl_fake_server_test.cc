@@ -2,7 +2,9 @@
 // 127.0.0.1, port picked by the OS): the requests mkctl makes and the output it prints.
 
 #include <httplib.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -255,8 +257,17 @@ class MkctlFakeTest : public ::testing::Test {
     int code = RunMkctl(args, is, os, es);
     return {code, os.str(), es.str()};
   }
+  // Under a directory of this process: ctest runs this binary's tests in parallel.
+  static std::string Dir() {
+    static const std::string dir = [] {
+      std::string d = absl::StrCat(::testing::TempDir(), "mkctl-fake-", getpid());
+      std::filesystem::create_directories(d);
+      return d;
+    }();
+    return dir;
+  }
   std::string TempFile(const std::string& name, const std::string& content) {
-    std::string path = ::testing::TempDir() + "/" + name;
+    std::string path = Dir() + "/" + name;
     std::ofstream(path) << content;
     return path;
   }
@@ -302,7 +313,7 @@ metadata:
 )";
   Result r = Run({"apply", "-f", TempFile("pod.yaml", other + "---\n" + typo)});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "error: error validating \"" + ::testing::TempDir() +
+  EXPECT_EQ(r.err, "error: error validating \"" + Dir() +
                        "/pod.yaml\": spec.imagepPullSecrets: unknown field (did you mean "
                        "imagePullSecrets?)\n");
   EXPECT_TRUE(server_.requests().empty());

@@ -1,5 +1,7 @@
 #include "kubelet/tar_writer.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -54,7 +56,7 @@ TEST(TarWriterTest, SystemTarExtractsIt) {
   ASSERT_TRUE(tar.AddFile("bin/tool", "#!/bin/sh\necho hi\n", 0755).ok());
   ASSERT_TRUE(tar.AddSymlink("bin/sh", "tool").ok());
   ASSERT_TRUE(tar.AddFile(std::string(110, 'a') + "/deep.txt", "deep").ok());
-  std::string dir = ::testing::TempDir() + "/tar_writer_test";
+  std::string dir = ::testing::TempDir() + "/tar_writer_test-" + std::to_string(getpid());
   std::string file = dir + ".tar";
   {
     std::ofstream f(file, std::ios::binary);

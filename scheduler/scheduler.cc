@@ -317,28 +317,16 @@ void Scheduler::ScheduleOne(const QueuedPod& qp) {
 
 void Scheduler::Bind(QueuedPod qp, std::string node, std::string scores) {
   const api::Pod& pod = *qp.pod;
+  // The scores ride on the Binding (one write; the apiserver also drops the filter reasons).
+  std::map<std::string, std::string> annotations;
+  if (!scores.empty()) annotations[kScoresAnnotation] = std::move(scores);
   absl::StatusOr<ObjectPtr> s =
-      client_->Bind(pod.metadata().namespace_(), pod.metadata().name(), node);
+      client_->Bind(pod.metadata().namespace_(), pod.metadata().name(), node, annotations);
   if (s.ok()) {
     scheduled_++;
     queue_.Done(qp.key);
     recorder_.Event(pod, "Normal", "Scheduled",
                     absl::StrCat("Successfully assigned ", qp.key, " to ", node));
-    if (!scores.empty()) {
-      Json ann = Json::object();
-      ann[kScoresAnnotation] = scores;
-      if (pod.metadata().annotations().count(kFilterReasonsAnnotation)) {
-        ann[kFilterReasonsAnnotation] = nullptr;
-      }
-      Json patch = {{"metadata", {{"annotations", ann}}}};
-      std::string ns = pod.metadata().namespace_(), name = pod.metadata().name();
-      writers_->Submit([this, ns, name, body = patch.dump()] {
-        absl::StatusOr<ObjectPtr> r =
-            client_->Patch("pods", ns, name, "application/merge-patch+json", body);
-        if (!r.ok())
-          MK_VLOG(2) << "scores annotation on " << ns << "/" << name << ": " << r.status();
-      });
-    }
     return;
   }
   MK_LOG(WARNING) << "binding " << qp.key << " to " << node << ": " << s.status();

@@ -232,12 +232,13 @@ TEST_F(RestTest, BindingAndScale) {
   ASSERT_EQ(Post(kPods, Pod("tobind"))->status, 201);
   Json binding = {{"apiVersion", "v1"},
                   {"kind", "Binding"},
-                  {"metadata", {{"name", "tobind"}}},
+                  {"metadata", {{"name", "tobind"}, {"annotations", {{"bound-by", "test"}}}}},
                   {"target", {{"kind", "Node"}, {"name", "node-2"}}}};
   auto b = Post(absl::StrCat(kPods, "/tobind/binding"), binding);
   ASSERT_EQ(b->status, 201) << b->body;
   Json pod = Body(client_->Get(absl::StrCat(kPods, "/tobind").c_str()));
   EXPECT_EQ(pod["spec"]["nodeName"], "node-2");
+  EXPECT_EQ(pod["metadata"]["annotations"]["bound-by"], "test");  // as Kubernetes
   EXPECT_EQ(pod["status"]["conditions"][0]["type"], "PodScheduled");
   EXPECT_EQ(Post(absl::StrCat(kPods, "/tobind/binding"), binding)->status, 409);
 

@@ -91,6 +91,10 @@ TEST_F(SchedulerTest, RequestsFillNodesThenPendingWithReasons) {
   now.grace_period_seconds = 0;
   ASSERT_TRUE(client_->Delete("pods", "default", "p1", now).ok());
   ASSERT_TRUE(WaitBound("p3", 5));
+  // The binding carries the scores and the stale filter reasons go, in the same write.
+  api::Pod bound = GetPod("p3");
+  EXPECT_EQ(bound.metadata().annotations().count("scheduler.mk.io/filter-reasons"), 0u);
+  EXPECT_EQ(bound.metadata().annotations().count("scheduler.mk.io/scores"), 1u);
 }
 
 TEST_F(SchedulerTest, SummaryCountsEachReason) {
