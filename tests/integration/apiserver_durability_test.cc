@@ -165,13 +165,20 @@ TEST(Durability, SixteenReadModifyWriteClientsLoseNoUpdate) {
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&] {
       httplib::Client cl("127.0.0.1", server.rest_port());
-      for (int k = 0; k < kIncrements;) {
+      cl.set_keep_alive(true);
+      cl.set_connection_timeout(10);
+      cl.set_read_timeout(30);
+      // Bounded: a livelock (every update conflicting forever) fails here instead of hanging.
+      for (int k = 0, attempts = 0; k < kIncrements; ++attempts) {
+        ASSERT_LT(attempts, 20000) << "no progress after " << k << " increments";
         auto g = cl.Get((path + "/counter").c_str());
-        ASSERT_EQ(g->status, 200);
+        ASSERT_TRUE(g) << httplib::to_string(g.error());
+        ASSERT_EQ(g->status, 200) << g->body;
         Json obj = Json::parse(g->body);
         int n = std::stoi(obj["metadata"]["annotations"]["n"].get<std::string>());
         obj["metadata"]["annotations"]["n"] = std::to_string(n + 1);
         auto p = cl.Put((path + "/counter").c_str(), obj.dump(), "application/json");
+        ASSERT_TRUE(p) << httplib::to_string(p.error());
         if (p->status == 409) {
           ++conflicts;
           continue;
