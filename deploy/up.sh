@@ -51,7 +51,8 @@ BIN="$ROOT/$BUILD/bin"
   start mk-controller-manager "$BIN/mk-controller-manager" --apiserver="$GRPC"
 if [ -x "$BIN/mk-kubelet" ]; then
   # shellcheck source=tests/e2e/lib/docker-env.sh
-  MK_E2E_STATE="$RUN/docker" source "$ROOT/tests/e2e/lib/docker-env.sh"
+  MK_E2E_STATE="$RUN/docker"
+  source "$ROOT/tests/e2e/lib/docker-env.sh"
   mk_start_dockerd "$LOGS"
   NODE=${MK_NODE_NAME:-$(hostname)}
   start mk-kubelet "$BIN/mk-kubelet" --apiserver="$GRPC" --node-name="$NODE" \
