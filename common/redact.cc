@@ -14,6 +14,7 @@ namespace mk {
 namespace {
 
 constexpr size_t kTruncateAt = 1024;
+constexpr char kLastApplied[] = "kubectl.kubernetes.io/last-applied-configuration";
 
 bool IsCredentialKey(const std::string& key) {
   static const char* const kKeys[] = {
@@ -47,6 +48,11 @@ void WalkSecret(Json* j) {
   for (auto& [k, v] : j->items()) {
     if (k == "data" || k == "stringData") {
       RedactValues(&v);
+    } else if (k == "metadata" && v.is_object() && v.contains("annotations") &&
+               v["annotations"].is_object() && v["annotations"].contains(kLastApplied)) {
+      // kubectl apply keeps the whole applied Secret, data included, in this annotation.
+      v["annotations"][kLastApplied] = kRedacted;
+      Walk(&v, false);
     } else {
       Walk(&v, false);
     }

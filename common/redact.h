@@ -7,7 +7,9 @@
 // Redacted (replaced by "<redacted>"):
 //  - the values of `data` and `stringData` of any JSON object whose kind is Secret, of the
 //    items of a SecretList, and of the top-level object when the caller says the body is
-//    a Secret (a REST path under /secrets: patch bodies carry no kind);
+//    a Secret (a REST path under /secrets: patch bodies carry no kind), and such a
+//    Secret's kubectl.kubernetes.io/last-applied-configuration annotation (it holds the
+//    applied data);
 //  - anywhere in a JSON document, the value of a key that holds credentials:
 //    `.dockerconfigjson`, `.dockercfg`, `password`, `auth`, `identitytoken`,
 //    `registrytoken`, `token`, `access_token`, `refresh_token` (Docker's registry auth and

@@ -35,6 +35,23 @@ TEST(RedactJsonTest, SecretDataAndStringData) {
   EXPECT_EQ(r["data"].size(), 2u);
 }
 
+TEST(RedactJsonTest, LastAppliedAnnotationOfASecret) {
+  Json applied = {{"kind", "Secret"}, {"stringData", {{"k", kCanary}}}};
+  Json s = {
+      {"kind", "Secret"},
+      {"metadata",
+       {{"name", "db"},
+        {"annotations",
+         {{"kubectl.kubernetes.io/last-applied-configuration", applied.dump()}, {"team", "a"}}}}},
+      {"data", {{"k", B64(kCanary)}}}};
+  Json r = RedactJson(s);
+  ExpectClean(r.dump());
+  EXPECT_EQ(r["metadata"]["annotations"]["team"], "a");
+  // Also in a patch on a secrets path (kubectl apply sends one).
+  Json patch = {{"metadata", s["metadata"]}};
+  ExpectClean(RedactBody(patch.dump(), "/api/v1/namespaces/default/secrets/db"));
+}
+
 TEST(RedactJsonTest, NonObjectDataIsRedactedWhole) {
   Json s = {{"kind", "Secret"}, {"data", kCanary}};
   EXPECT_EQ(RedactJson(s)["data"], kRedacted);
