@@ -139,6 +139,8 @@ grep -q '"password":"<redacted>"' "$MK_CLUSTER_DIR/apiserver.log" ||
 grep -q 'gRPC received: .*"kind":"Secret"' "$MK_CLUSTER_DIR/kubelet-canary-node.log" ||
   grep -q 'gRPC received: .*<redacted>' "$MK_CLUSTER_DIR/kubelet-canary-node.log" ||
   mk_fail "kubelet did not log the secrets it read"
+grep -q 'gRPC reply: .*"kind":"Secret".*<redacted>' "$MK_CLUSTER_DIR/apiserver.log" ||
+  mk_fail "apiserver did not log the secrets it served over gRPC"
 grep -q 'X-Registry-Auth: <redacted>' "$MK_CLUSTER_DIR/kubelet-canary-node.log" ||
   mk_fail "kubelet did not log its (redacted) registry auth header"
 printf '%s\n' "$describe_secret" >"$WORK/describe-secret.out"
