@@ -10,6 +10,7 @@
 #include "common/manifest.h"
 #include "common/object.h"
 #include "common/resources.h"
+#include "common/rpc_log.h"
 
 namespace mk::apiserver {
 namespace {
@@ -41,6 +42,7 @@ absl::StatusOr<ObjectPtr> ParseObject(const ResourceInfo& r, const std::string& 
 
 grpc::Status Reply(const absl::StatusOr<ObjectPtr>& obj, api::Object* out) {
   if (!obj.ok()) return ToGrpc(obj.status());
+  LogRpcObject("reply", **obj);  // -v=8.., redacted
   out->set_data((*obj)->SerializeAsString());
   return grpc::Status::OK;
 }
@@ -52,6 +54,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
   Service(Registry* registry, Metrics* metrics) : registry_(registry), metrics_(metrics) {}
 
   grpc::Status Get(grpc::ServerContext*, const api::GetRequest* req, api::Object* out) override {
+    LogRpcRequest("serve Get", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     if (req->subresource() == "scale") {
@@ -62,18 +65,23 @@ class GrpcServer::Service final : public api::ApiServer::Service {
 
   grpc::Status List(grpc::ServerContext*, const api::ListRequest* req,
                     api::ObjectList* out) override {
+    LogRpcRequest("serve List", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     absl::StatusOr<ObjectList> list =
         registry_->List(**r, req->namespace_(), {req->label_selector(), req->field_selector()});
     if (!list.ok()) return ToGrpc(list.status());
     out->set_resource_version(list->resource_version);
-    for (const ObjectPtr& obj : list->items) out->add_items(obj->SerializeAsString());
+    for (const ObjectPtr& obj : list->items) {
+      LogRpcObject("list item", *obj);
+      out->add_items(obj->SerializeAsString());
+    }
     return grpc::Status::OK;
   }
 
   grpc::Status Create(grpc::ServerContext*, const api::WriteRequest* req,
                       api::Object* out) override {
+    LogRpcRequest("serve Create", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     auto obj = ParseObject(**r, req->data());
@@ -83,6 +91,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
 
   grpc::Status Update(grpc::ServerContext*, const api::WriteRequest* req,
                       api::Object* out) override {
+    LogRpcRequest("serve Update", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     if (req->subresource() == "scale") {
@@ -103,6 +112,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
 
   grpc::Status Patch(grpc::ServerContext*, const api::PatchRequest* req,
                      api::Object* out) override {
+    LogRpcRequest("serve Patch", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     absl::StatusOr<Json> patch = ParseJsonBody(req->patch());
@@ -119,6 +129,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
 
   grpc::Status Delete(grpc::ServerContext*, const api::DeleteRequest* req,
                       api::Object* out) override {
+    LogRpcRequest("serve Delete", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     DeleteOptions opts;
@@ -132,6 +143,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
   }
 
   grpc::Status Bind(grpc::ServerContext*, const api::BindRequest* req, api::Object* out) override {
+    LogRpcRequest("serve Bind", *req);
     std::map<std::string, std::string> annotations(req->annotations().begin(),
                                                    req->annotations().end());
     return Reply(registry_->Bind(req->namespace_(), req->name(), req->node_name(), annotations),
@@ -140,6 +152,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
 
   grpc::Status Watch(grpc::ServerContext* ctx, const api::WatchRequest* req,
                      grpc::ServerWriter<api::WatchEvent>* writer) override {
+    LogRpcRequest("serve Watch", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     WatchOptions opts;
@@ -174,6 +187,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
         out.set_type(ev.type);
         out.set_object(ev.bytes ? *ev.bytes : ev.object->SerializeAsString());
         out.set_resource_version(ev.revision);
+        if (ev.object) LogRpcObject(ev.type.c_str(), *ev.object);
         WatchEvent next;
         res = n < kMaxBatch ? (*w)->Next(absl::ZeroDuration(), &next)
                             : RegistryWatch::Result::kTimeout;

@@ -14,6 +14,7 @@
 #include "apiserver/registry.h"
 #include "apiserver/rest_server.h"
 #include "apiserver/rocksdb_store.h"
+#include "apiserver/transforming_store.h"
 #include "common/flag_names.h"
 #include "common/log.h"
 
@@ -23,6 +24,8 @@ ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:6444", "gRPC listen address host:
 ABSL_FLAG(int, v, 0, "log verbosity (as Kubernetes' -v)");
 ABSL_FLAG(int, bookmark_interval_seconds, 30, "idle time before a watch bookmark");
 ABSL_FLAG(int64_t, max_history_events, 100000, "watch history kept (events)");
+ABSL_FLAG(std::string, encryption_provider_config, "",
+          "EncryptionConfiguration file: encryption at rest of the listed resources");
 
 namespace {
 
@@ -47,6 +50,16 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // Encryption at rest (Kubernetes' --encryption-provider-config); a bad file stops startup.
+  absl::StatusOr<mk::apiserver::EncryptionConfig> encryption = mk::apiserver::EncryptionConfig{};
+  if (!absl::GetFlag(FLAGS_encryption_provider_config).empty()) {
+    encryption =
+        mk::apiserver::LoadEncryptionConfig(absl::GetFlag(FLAGS_encryption_provider_config));
+    if (!encryption.ok()) {
+      MK_LOG(E) << encryption.status().message();
+      return 1;
+    }
+  }
   mk::apiserver::RocksDbStore::Options store_opts;
   store_opts.max_history_events = absl::GetFlag(FLAGS_max_history_events);
   absl::Time t0 = absl::Now();
@@ -57,7 +70,8 @@ int main(int argc, char** argv) {
   }
   MK_LOG(I) << "store open in " << absl::FormatDuration(absl::Now() - t0) << " at revision "
             << (*store)->CurrentRevision();
-  mk::apiserver::Registry registry(store->get());
+  mk::apiserver::TransformingStore storage(store->get(), std::move(*encryption));
+  mk::apiserver::Registry registry(&storage);
   if (absl::Status s = registry.Bootstrap(); !s.ok()) {
     MK_LOG(E) << "bootstrap: " << s;
     return 1;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "apiserver/discovery.h"
 #include "apiserver/metrics_api.h"
+#include "apiserver/request_log.h"
 #include "apiserver/rest_path.h"
 #include "apiserver/table.h"
 #include "common/api_error.h"
@@ -131,6 +132,7 @@ absl::Status RestServer::Start() {
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(30, 0);
   server_->set_keep_alive_max_count(1000);
+  server_->set_logger(LogRestExchange);  // -v=6.. (redacted; apiserver/request_log.h)
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
@@ -396,9 +398,10 @@ void RestServer::Watch(const httplib::Request& req, httplib::Response& res, cons
   absl::Time deadline = absl::Now() + absl::Seconds(timeout_s);
   Metrics* metrics = metrics_;
   const ResourceInfo* rp = &r;
+  std::string path = req.path;
   res.set_chunked_content_provider(
       kJson,
-      [watch, first_error, deadline, table, rp](size_t, httplib::DataSink& sink) mutable {
+      [watch, first_error, deadline, table, rp, path](size_t, httplib::DataSink& sink) mutable {
         if (!first_error.is_null()) {
           std::string line = first_error.dump() + "\n";
           sink.write(line.data(), line.size());
@@ -427,6 +430,7 @@ void RestServer::Watch(const httplib::Request& req, httplib::Response& res, cons
           obj = EncodeJson(*ev.object);
         }
         std::string line = Json{{"type", ev.type}, {"object", std::move(obj)}}.dump() + "\n";
+        LogWatchEvent(path, line);
         return sink.write(line.data(), line.size());
       },
       [metrics, rp](bool) { metrics->WatchClosed(rp->name); });

@@ -10,6 +10,7 @@
 #include "common/api_error.h"
 #include "common/object.h"
 #include "common/resources.h"
+#include "common/rpc_log.h"
 
 namespace mk {
 namespace {
@@ -36,6 +37,7 @@ absl::StatusOr<ObjectPtr> Parse(const google::protobuf::Message& prototype,
                                 const std::string& data) {
   ObjectPtr obj(prototype.New());
   if (!obj->ParseFromString(data)) return absl::InternalError("malformed object from server");
+  LogRpcObject("received", *obj);  // -v=8.., redacted
   return obj;
 }
 
@@ -137,6 +139,7 @@ class GrpcApiClient : public ApiClient {
     req.set_name(name);
     req.set_subresource(subresource);
     api::Object out;
+    LogRpcRequest("Get", req);
     auto ctx = Context();
     return Reply(stub_->Get(ctx.get(), req, &out), Prototype(**r, subresource), out);
   }
@@ -151,6 +154,7 @@ class GrpcApiClient : public ApiClient {
     req.set_label_selector(opts.label_selector);
     req.set_field_selector(opts.field_selector);
     api::ObjectList out;
+    LogRpcRequest("List", req);
     auto ctx = Context();
     grpc::Status s = stub_->List(ctx.get(), req, &out);
     if (!s.ok()) return FromGrpc(s);
@@ -190,6 +194,7 @@ class GrpcApiClient : public ApiClient {
     req.set_patch_type(patch_type);
     req.set_patch(patch);
     api::Object out;
+    LogRpcRequest("Patch", req);
     auto ctx = Context();
     return Reply(stub_->Patch(ctx.get(), req, &out), Prototype(**r, subresource), out);
   }
@@ -209,6 +214,7 @@ class GrpcApiClient : public ApiClient {
       req.set_precondition_resource_version(*opts.precondition_resource_version);
     }
     api::Object out;
+    LogRpcRequest("Delete", req);
     auto ctx = Context();
     return Reply(stub_->Delete(ctx.get(), req, &out), *(*r)->prototype, out);
   }
@@ -222,6 +228,7 @@ class GrpcApiClient : public ApiClient {
     req.set_node_name(node);
     req.mutable_annotations()->insert(annotations.begin(), annotations.end());
     api::Object out;
+    LogRpcRequest("Bind", req);
     auto ctx = Context();
     return Reply(stub_->Bind(ctx.get(), req, &out), api::Pod::default_instance(), out);
   }
@@ -238,6 +245,7 @@ class GrpcApiClient : public ApiClient {
     req.set_field_selector(opts.field_selector);
     req.set_resource_version(opts.resource_version);
     req.set_allow_bookmarks(opts.allow_bookmarks);
+    LogRpcRequest("Watch", req);
     auto ctx = std::make_unique<grpc::ClientContext>();
     grpc::ClientContext* raw = ctx.get();
     auto stream = std::make_unique<GrpcWatchStream>(std::move(ctx), *r);
@@ -271,6 +279,7 @@ class GrpcApiClient : public ApiClient {
     req.set_subresource(subresource);
     req.set_data(obj.SerializeAsString());
     api::Object out;
+    LogRpcRequest(create ? "Create" : "Update", req);
     auto ctx = Context();
     grpc::Status s =
         create ? stub_->Create(ctx.get(), req, &out) : stub_->Update(ctx.get(), req, &out);

@@ -5,6 +5,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/object.h"
+#include "common/redact.h"
 #include "common/resources.h"
 #include "google/protobuf/descriptor.h"
 
@@ -52,7 +53,8 @@ EventRecorder::~EventRecorder() { Shutdown(); }
 
 void EventRecorder::Event(const google::protobuf::Message& involved_object, const std::string& type,
                           const std::string& reason, const std::string& message) {
-  Pending p{RefOf(involved_object), type, reason, message, clock_->Now()};
+  // Defence in depth: credentials in free text ("Bearer x", "Basic x") never reach an Event.
+  Pending p{RefOf(involved_object), type, reason, RedactText(message), clock_->Now()};
   absl::MutexLock l(&mu_);
   if (stopping_ || queue_.size() >= opts_.max_queued) {
     ++dropped_;

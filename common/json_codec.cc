@@ -116,7 +116,8 @@ void DecodeScalar(const Json& j, Message* msg, const FieldDescriptor* f, bool ad
       if (f->type() == FieldDescriptor::TYPE_BYTES) {
         std::string raw;
         if (!absl::Base64Unescape(s, &raw)) {
-          errors->push_back({std::string(path), "FieldValueInvalid", "illegal base64 data"});
+          errors->push_back({std::string(path), "FieldValueInvalid",
+                             "illegal base64 data: expected a base64-encoded value"});
           return;
         }
         s = std::move(raw);

@@ -182,3 +182,30 @@ TEST(EncodeJsonAlwaysEmitted, ZeroRestartCountAndReplicasAreWritten) {
 
 }  // namespace
 }  // namespace mk
+
+namespace mk {
+namespace {
+
+// Decoding errors on Secret fields name the field and what was expected, never the value.
+TEST(SecretDecodeErrors, NeverEchoTheValue) {
+  const std::string canary = "not!base64!canary-value";
+  Json j = {{"apiVersion", "v1"},
+            {"kind", "Secret"},
+            {"metadata", {{"name", "s"}}},
+            {"data", {{"password", canary}, {"count", 12345678}}},
+            {"stringData", {{"other", {{"nested", canary}}}}}};
+  api::Secret s;
+  absl::Status st = DecodeJson(j, &s);
+  ASSERT_FALSE(st.ok());
+  std::string msg(st.message());
+  EXPECT_NE(msg.find("data[password]: illegal base64 data: expected a base64-encoded value"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("data[count]: expected string, got integer"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("stringData[other]: expected string, got object"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("canary"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("12345678"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace mk

@@ -8,6 +8,7 @@
 #include "common/api_error.h"
 #include "common/json_codec.h"
 #include "common/manifest.h"
+#include "common/redact.h"
 
 namespace mk::kubectl {
 namespace {
@@ -172,8 +173,17 @@ absl::StatusOr<Json> Client::Do(const std::string& method, const std::string& pa
   if (opts_.verbosity >= 6 && opts_.log != nullptr) {
     *opts_.log << "I " << method << " " << opts_.server << path << "\n";
   }
+  if (opts_.verbosity >= 7 && opts_.log != nullptr) {
+    for (const auto& [k, v] : req.headers) {
+      *opts_.log << "I     " << k << ": " << RedactHeader(k, v) << "\n";
+    }
+    if (!opts_.token.empty()) {
+      *opts_.log << "I     Authorization: "
+                 << RedactHeader("Authorization", "Bearer " + opts_.token) << "\n";
+    }
+  }
   if (opts_.verbosity >= 8 && opts_.log != nullptr && !body.empty()) {
-    *opts_.log << "I Request Body: " << body << "\n";
+    *opts_.log << "I Request Body: " << BodyForLog(body, path, opts_.verbosity) << "\n";
   }
   httplib::Result res = http_->send(req);
   if (!res) {
@@ -186,7 +196,7 @@ absl::StatusOr<Json> Client::Do(const std::string& method, const std::string& pa
     *opts_.log << "I " << method << " " << opts_.server << path << " " << res->status << "\n";
   }
   if (opts_.verbosity >= 8 && opts_.log != nullptr) {
-    *opts_.log << "I Response Body: " << res->body << "\n";
+    *opts_.log << "I Response Body: " << BodyForLog(res->body, path, opts_.verbosity) << "\n";
   }
   PrintWarnings(*res);
   if (res->status < 200 || res->status >= 300) return ErrorFrom(res->status, res->body);

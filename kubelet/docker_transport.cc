@@ -12,6 +12,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/json.h"
+#include "common/log.h"
+#include "common/redact.h"
 
 namespace mk::kubelet {
 namespace {
@@ -102,6 +104,15 @@ absl::StatusOr<HttpResponse> DockerTransport::Do(const HttpRequest& request, con
   req.set(http::field::host, "docker");
   req.set(http::field::user_agent, "mk-kubelet");
   for (const auto& [name, value] : request.headers) req.set(name, value);
+  // Docker API log: headers redacted (X-Registry-Auth); bodies never (container env may hold
+  // secretKeyRef values).
+  MK_VLOG(6) << "docker " << request.method << " " << request.target << " (" << request.body.size()
+             << " body bytes, not logged)";
+  if (LogVerbosity() >= 7) {
+    for (const auto& [name, value] : request.headers) {
+      MK_LOG(I) << "    " << name << ": " << RedactHeader(name, value);
+    }
+  }
   if (!request.body.empty() || verb == http::verb::post) {
     if (!request.content_type.empty()) req.set(http::field::content_type, request.content_type);
     req.body() = request.body;

@@ -10,6 +10,8 @@
 #   mk_wait 60 "what" cmd...                    # poll until cmd succeeds
 #   mk_cluster_down                             # stops daemons, removes the nodes' containers
 #
+# MK_V=N starts every daemon with --v=N; MK_APISERVER_FLAGS adds flags to the apiserver.
+#
 # Logs and data live in $MK_CLUSTER_DIR (a temp dir); it is printed on failure.
 
 MK_CLUSTER_DIR=""
@@ -54,7 +56,7 @@ mk_start_kubelet() {
   mkdir -p "$MK_CLUSTER_DIR/kubelet/$node"
   mk_start_daemon "kubelet-$node" '^ready' "$MK_BIN/mk-kubelet" --apiserver="$MK_GRPC" \
     --node-name="$node" --docker-socket=/var/run/docker.sock \
-    --root-dir="$MK_CLUSTER_DIR/kubelet/$node" --port=0 "$@" || return 1
+    --root-dir="$MK_CLUSTER_DIR/kubelet/$node" --port=0 ${MK_V:+--v=$MK_V} "$@" || return 1
   MK_CLUSTER_NODES+=("$node")
 }
 
@@ -63,9 +65,10 @@ mk_cluster_up() {
   MK_BIN="$(cd "$1" && pwd)/bin"
   shift
   MK_CLUSTER_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mk-cluster.XXXXXX")"
+  # shellcheck disable=SC2086
   mk_start_daemon apiserver '^ready rest=' "$MK_BIN/mk-apiserver" \
-    --data-dir="$MK_CLUSTER_DIR/apiserver" --listen=127.0.0.1:0 --grpc-listen=127.0.0.1:0 ||
-    return 1
+    --data-dir="$MK_CLUSTER_DIR/apiserver" --listen=127.0.0.1:0 --grpc-listen=127.0.0.1:0 \
+    ${MK_V:+--v=$MK_V} ${MK_APISERVER_FLAGS:-} || return 1
   local line
   line="$(grep -m1 -E '^ready rest=' "$MK_CLUSTER_DIR/apiserver.log")"
   local rest grpc
@@ -73,10 +76,11 @@ mk_cluster_up() {
   grpc="$(sed -E 's/.*grpc=([0-9]+).*/\1/' <<<"$line")"
   MK_SERVER="http://127.0.0.1:$rest"
   MK_GRPC="127.0.0.1:$grpc"
-  mk_start_daemon scheduler '^ready' "$MK_BIN/mk-scheduler" --apiserver="$MK_GRPC" || return 1
+  mk_start_daemon scheduler '^ready' "$MK_BIN/mk-scheduler" --apiserver="$MK_GRPC" \
+    ${MK_V:+--v=$MK_V} || return 1
   # shellcheck disable=SC2086
   mk_start_daemon controller-manager '^ready' "$MK_BIN/mk-controller-manager" \
-    --apiserver="$MK_GRPC" ${MK_CM_FLAGS:-} || return 1
+    --apiserver="$MK_GRPC" ${MK_V:+--v=$MK_V} ${MK_CM_FLAGS:-} || return 1
   local node
   for node in "$@"; do
     # shellcheck disable=SC2086
