@@ -162,6 +162,9 @@ TEST_F(ReplicaSetControllerTest, CreatesOnceWhileCacheLags) {
 TEST_F(ReplicaSetControllerTest, AdoptsReleasesAndScalesDown) {
   ASSERT_TRUE(api_.Create("pods", "default", MakePod("orphan", "web")).ok());
   ASSERT_TRUE(api_.Create("pods", "default", MakePod("other", "db")).ok());
+  // The controller sees pods through its informer: let it see the orphan first (otherwise it
+  // rightly creates two pods and deletes the surplus later, as Kubernetes' would).
+  ASSERT_TRUE(WaitFor([&] { return pod_inf_.Get("default/orphan") != nullptr; }));
   api_.ClearCalls();
   auto rs = api_.CreateAs<api::ReplicaSet>("replicasets", "default", MakeRs("web", 2));
   ASSERT_TRUE(rs.ok());
@@ -179,9 +182,12 @@ TEST_F(ReplicaSetControllerTest, AdoptsReleasesAndScalesDown) {
     return p->metadata().owner_references_size() == 0 && OwnedBy(rs->metadata().uid()) == 2;
   }));
   // Scale down to 0.
-  auto cur = api_.GetAs<api::ReplicaSet>("replicasets", "default", "web");
-  cur->mutable_spec()->set_replicas(0);
-  ASSERT_TRUE(api_.Update("replicasets", "default", *cur).ok());
+  // (The controller writes the status meanwhile: retry on conflict, as a client must.)
+  ASSERT_TRUE(WaitFor([&] {
+    auto cur = api_.GetAs<api::ReplicaSet>("replicasets", "default", "web");
+    cur->mutable_spec()->set_replicas(0);
+    return api_.Update("replicasets", "default", *cur).ok();
+  }));
   ASSERT_TRUE(WaitFor([&] { return OwnedBy(rs->metadata().uid()) == 0; }));
   ASSERT_TRUE(WaitFor([&] {
     auto r = api_.GetAs<api::ReplicaSet>("replicasets", "default", "web");
