@@ -153,6 +153,20 @@ std::string RedactHeader(absl::string_view name, absl::string_view value) {
   return RedactText(value);
 }
 
+namespace {
+
+// A short all-lowercase word after "basic"/"bearer" is prose, not a credential (tokens and
+// base64 user:password pairs are longer or mix case, digits and symbols).
+bool LooksLikeWord(absl::string_view token) {
+  if (token.empty() || token.size() > 12) return false;
+  for (char c : token) {
+    if (c < 'a' || c > 'z') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string RedactText(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -174,7 +188,12 @@ std::string RedactText(absl::string_view text) {
     while (i < text.size() && text[i] == ' ') out.push_back(text[i++]);
     size_t start = i;
     while (i < text.size() && IsTokenChar(text[i])) ++i;
-    if (i > start) out.append(kRedacted);
+    absl::string_view token = text.substr(start, i - start);
+    if (LooksLikeWord(token)) {
+      out.append(token.data(), token.size());  // prose: "no basic auth credentials"
+    } else if (!token.empty()) {
+      out.append(kRedacted);
+    }
   }
   return out;
 }

@@ -168,6 +168,11 @@ TEST(RedactTextTest, BearerAndBasic) {
   EXPECT_TRUE(absl::StrContains(r, "Bearer <redacted>' and basic <redacted> end")) << r;
   EXPECT_EQ(RedactText("nothing here"), "nothing here");
   EXPECT_EQ(RedactText("Bearer"), "Bearer");
+  // Docker's own message stays readable (the e2e registry test looks for it).
+  EXPECT_EQ(RedactText("Head \"http://r/v2/x\": no basic auth credentials"),
+            "Head \"http://r/v2/x\": no basic auth credentials");
+  EXPECT_EQ(RedactText("Basic YWRtaW46YWRtaW4="), "Basic <redacted>");
+  EXPECT_EQ(RedactText("bearer abcdefghijklmnopqrstuvwxyz"), "bearer <redacted>");
 }
 
 TEST(RedactMessageTest, ProtobufSecret) {
