@@ -157,6 +157,10 @@ class GrpcServer::Service final : public api::ApiServer::Service {
       return ToGrpc(w.status());
     }
     metrics_->WatchOpened((*r)->name);
+    // Headers first, on their own: were they to ride with a buffer_hint message (a watch from
+    // version 0 starts with a burst of ADDED), that first Write would wait for a flush that
+    // only a later Write can trigger, and block for good.
+    writer->SendInitialMetadata();
     // Events already committed are sent as one batch: every message but the last carries
     // buffer_hint, so a burst costs one flush (and one wakeup of the sender) instead of many.
     constexpr int kMaxBatch = 64;
