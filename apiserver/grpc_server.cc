@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "apiserver.grpc.pb.h"
+#include "apiserver/watch_limiter.h"
 #include "common/api_error.h"
 #include "common/manifest.h"
 #include "common/object.h"
@@ -49,7 +50,8 @@ grpc::Status Reply(const absl::StatusOr<ObjectPtr>& obj, api::Object* out) {
 
 class GrpcServer::Service final : public api::ApiServer::Service {
  public:
-  Service(Registry* registry, Metrics* metrics) : registry_(registry), metrics_(metrics) {}
+  Service(Registry* registry, Metrics* metrics, WatchLimiter* watch_limiter)
+      : registry_(registry), metrics_(metrics), watch_limiter_(watch_limiter) {}
 
   grpc::Status Get(grpc::ServerContext*, const api::GetRequest* req, api::Object* out) override {
     auto r = Resource(req->resource());
@@ -144,6 +146,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     opts.field_selector = req->field_selector();
     opts.resource_version = req->resource_version();
     opts.allow_bookmarks = req->allow_bookmarks();
+    std::unique_ptr<WatchLimiter::Slot> slot;  // held until the stream ends
+    if (watch_limiter_ != nullptr) {
+      slot = watch_limiter_->TryAcquire(ClientKey("", PeerIpFromGrpcPeer(ctx->peer())));
+      if (slot == nullptr) {
+        return ToGrpc(
+            TooManyRequestsError(absl::StrCat("too many watches from this client (limit is ",
+                                              watch_limiter_->max_per_client(), ")"),
+                                 1));
+      }
+    }
     absl::StatusOr<std::unique_ptr<RegistryWatch>> w =
         registry_->Watch(**r, req->namespace_(), opts);
     if (!w.ok()) {
@@ -197,19 +209,20 @@ class GrpcServer::Service final : public api::ApiServer::Service {
  private:
   Registry* registry_;
   Metrics* metrics_;
+  WatchLimiter* watch_limiter_;
 };
 
-GrpcServer::GrpcServer(Registry* registry, Metrics* metrics)
-    : registry_(registry), metrics_(metrics) {}
+GrpcServer::GrpcServer(Registry* registry, Metrics* metrics, GrpcOptions options)
+    : registry_(registry), metrics_(metrics), options_(options) {}
 
 GrpcServer::~GrpcServer() { Shutdown(); }
 
 absl::Status GrpcServer::Start(const std::string& address) {
-  service_ = std::make_unique<Service>(registry_, metrics_);
+  service_ = std::make_unique<Service>(registry_, metrics_, options_.watch_limiter);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(service_.get());
-  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
