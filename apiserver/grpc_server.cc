@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "apiserver.grpc.pb.h"
+#include "apiserver/watch_limiter.h"
 #include "common/api_error.h"
 #include "common/manifest.h"
 #include "common/object.h"
@@ -51,7 +52,8 @@ grpc::Status Reply(const absl::StatusOr<ObjectPtr>& obj, api::Object* out) {
 
 class GrpcServer::Service final : public api::ApiServer::Service {
  public:
-  Service(Registry* registry, Metrics* metrics) : registry_(registry), metrics_(metrics) {}
+  Service(Registry* registry, Metrics* metrics, WatchLimiter* watch_limiter)
+      : registry_(registry), metrics_(metrics), watch_limiter_(watch_limiter) {}
 
   grpc::Status Get(grpc::ServerContext*, const api::GetRequest* req, api::Object* out) override {
     LogRpcRequest("serve Get", *req);
@@ -160,6 +162,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     opts.field_selector = req->field_selector();
     opts.resource_version = req->resource_version();
     opts.allow_bookmarks = req->allow_bookmarks();
+    std::unique_ptr<WatchLimiter::Slot> slot;  // held until the stream ends
+    if (watch_limiter_ != nullptr) {
+      slot = watch_limiter_->TryAcquire(ClientKey("", PeerIpFromGrpcPeer(ctx->peer())));
+      if (slot == nullptr) {
+        return ToGrpc(
+            TooManyRequestsError(absl::StrCat("too many watches from this client (limit is ",
+                                              watch_limiter_->max_per_client(), ")"),
+                                 1));
+      }
+    }
     absl::StatusOr<std::unique_ptr<RegistryWatch>> w =
         registry_->Watch(**r, req->namespace_(), opts);
     if (!w.ok()) {
@@ -173,6 +185,10 @@ class GrpcServer::Service final : public api::ApiServer::Service {
       return ToGrpc(w.status());
     }
     metrics_->WatchOpened((*r)->name);
+    // Headers first, on their own: were they to ride with a buffer_hint message (a watch from
+    // version 0 starts with a burst of ADDED), that first Write would wait for a flush that
+    // only a later Write can trigger, and block for good.
+    writer->SendInitialMetadata();
     // Events already committed are sent as one batch: every message but the last carries
     // buffer_hint, so a burst costs one flush (and one wakeup of the sender) instead of many.
     constexpr int kMaxBatch = 64;
@@ -210,19 +226,20 @@ class GrpcServer::Service final : public api::ApiServer::Service {
  private:
   Registry* registry_;
   Metrics* metrics_;
+  WatchLimiter* watch_limiter_;
 };
 
-GrpcServer::GrpcServer(Registry* registry, Metrics* metrics)
-    : registry_(registry), metrics_(metrics) {}
+GrpcServer::GrpcServer(Registry* registry, Metrics* metrics, GrpcOptions options)
+    : registry_(registry), metrics_(metrics), options_(options) {}
 
 GrpcServer::~GrpcServer() { Shutdown(); }
 
 absl::Status GrpcServer::Start(const std::string& address) {
-  service_ = std::make_unique<Service>(registry_, metrics_);
+  service_ = std::make_unique<Service>(registry_, metrics_, options_.watch_limiter);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(service_.get());
-  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));

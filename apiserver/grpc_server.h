@@ -17,9 +17,18 @@ class Server;
 
 namespace mk::apiserver {
 
+class WatchLimiter;
+
+struct GrpcOptions {
+  // Largest request message (the object plus a small envelope); beyond it the call fails
+  // with RESOURCE_EXHAUSTED before any handler runs. main.cc sets --max-request-bytes + 4 KiB.
+  int max_receive_message_bytes = 3 * 1024 * 1024 + 4096;
+  WatchLimiter* watch_limiter = nullptr;  // shared with REST; null: no cap
+};
+
 class GrpcServer {
  public:
-  GrpcServer(Registry* registry, Metrics* metrics);
+  GrpcServer(Registry* registry, Metrics* metrics, GrpcOptions options = {});
   ~GrpcServer();
   // `address` like "127.0.0.1:6444"; port 0 picks one (see port()).
   absl::Status Start(const std::string& address);
@@ -30,6 +39,7 @@ class GrpcServer {
   class Service;
   Registry* registry_;
   Metrics* metrics_;
+  GrpcOptions options_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

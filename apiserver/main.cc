@@ -14,7 +14,11 @@
 #include "apiserver/registry.h"
 #include "apiserver/rest_server.h"
 #include "apiserver/rocksdb_store.h"
+<<<<<<< HEAD
 #include "apiserver/transforming_store.h"
+=======
+#include "apiserver/watch_limiter.h"
+>>>>>>> issue8-authz
 #include "common/flag_names.h"
 #include "common/log.h"
 
@@ -24,8 +28,23 @@ ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:6444", "gRPC listen address host:
 ABSL_FLAG(int, v, 0, "log verbosity (as Kubernetes' -v)");
 ABSL_FLAG(int, bookmark_interval_seconds, 30, "idle time before a watch bookmark");
 ABSL_FLAG(int64_t, max_history_events, 100000, "watch history kept (events)");
+<<<<<<< HEAD
 ABSL_FLAG(std::string, encryption_provider_config, "",
           "EncryptionConfiguration file: encryption at rest of the listed resources");
+=======
+// Request limits (see docs/architecture.md, "Request limits").
+ABSL_FLAG(int64_t, max_request_bytes, 3 * 1024 * 1024,
+          "largest request body (REST) / object message (gRPC); larger: 413 / RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_requests_inflight, 400,
+          "REST requests handled at once, watches and log streams excluded; beyond: 429 "
+          "(0: no limit)");
+ABSL_FLAG(int, max_watches_per_user, 100,
+          "concurrent watches per client (REST and gRPC together; the peer IP until "
+          "authentication identifies users); beyond: 429 / RESOURCE_EXHAUSTED (0: no limit)");
+ABSL_FLAG(absl::Duration, request_read_timeout, absl::Seconds(32),
+          "a REST connection must send a complete request (headers and body) within this "
+          "long of connecting or of its previous response, else it is closed (slowloris)");
+>>>>>>> issue8-authz
 
 namespace {
 
@@ -83,7 +102,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   rest_opts.bookmark_interval = absl::Seconds(absl::GetFlag(FLAGS_bookmark_interval_seconds));
+  const int64_t max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  if (max_request_bytes <= 0 || max_request_bytes > (1 << 30)) {
+    MK_LOG(E) << "--max-request-bytes must be in (0, 1 GiB]";
+    return 2;
+  }
+  rest_opts.max_body_bytes = static_cast<size_t>(max_request_bytes);
+  rest_opts.max_requests_inflight = absl::GetFlag(FLAGS_max_requests_inflight);
+  rest_opts.request_read_timeout = absl::GetFlag(FLAGS_request_read_timeout);
+  mk::apiserver::WatchLimiter watch_limiter(absl::GetFlag(FLAGS_max_watches_per_user));
   mk::apiserver::RestServer rest(&registry, &metrics, rest_opts);
+  rest.set_watch_limiter(&watch_limiter);
   mk::apiserver::KubeletLogs logs(&registry);
   mk::apiserver::MetricsApi metrics_api(&registry);
   rest.set_metrics_api(&metrics_api);
@@ -92,7 +121,10 @@ int main(int argc, char** argv) {
     MK_LOG(E) << s;
     return 1;
   }
-  mk::apiserver::GrpcServer grpc_server(&registry, &metrics);
+  mk::apiserver::GrpcOptions grpc_opts;
+  grpc_opts.max_receive_message_bytes = static_cast<int>(max_request_bytes) + 4096;
+  grpc_opts.watch_limiter = &watch_limiter;
+  mk::apiserver::GrpcServer grpc_server(&registry, &metrics, grpc_opts);
   if (absl::Status s = grpc_server.Start(absl::GetFlag(FLAGS_grpc_listen)); !s.ok()) {
     MK_LOG(E) << s;
     return 1;

@@ -6,11 +6,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "apiserver/connection_guard.h"
 #include "apiserver/discovery.h"
 #include "apiserver/metrics_api.h"
 #include "apiserver/request_log.h"
 #include "apiserver/rest_path.h"
 #include "apiserver/table.h"
+#include "apiserver/watch_limiter.h"
 #include "common/api_error.h"
 #include "common/deprecations.h"
 #include "common/json_codec.h"
@@ -30,6 +32,9 @@ void WriteJson(httplib::Response& res, int code, const Json& j) {
 
 void WriteError(httplib::Response& res, const absl::Status& status) {
   api::Status s = ToApiStatus(status);
+  if (s.code() == 429 && s.details().retry_after_seconds() > 0) {
+    res.set_header("Retry-After", absl::StrCat(s.details().retry_after_seconds()));
+  }
   WriteJson(res, s.code(), EncodeJson(s));
 }
 
@@ -132,16 +137,18 @@ absl::Status RestServer::Start() {
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(30, 0);
   server_->set_keep_alive_max_count(1000);
-  server_->set_logger(LogRestExchange);  // -v=6.. (redacted; apiserver/request_log.h)
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
+  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+    Dispatch(req, res);
+  };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
   server_->Put(".*", handler);
   server_->Patch(".*", handler);
   server_->Delete(".*", handler);
-  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  size_t max_body = options_.max_body_bytes;
+  server_->set_error_handler([max_body](const httplib::Request&, httplib::Response& res) {
     if (res.status == 413) {
-      WriteError(res, TooLargeError("the request is too large"));
+      WriteError(res, TooLargeError(absl::StrCat("Request entity too large: limit is ", max_body)));
     } else if (res.body.empty()) {
       api::Status s = ToApiStatus(absl::UnknownError(absl::StrCat("HTTP ", res.status)));
       s.set_code(res.status);
@@ -158,11 +165,20 @@ absl::Status RestServer::Start() {
     }
     port_ = options_.port;
   }
+  guard_ = std::make_unique<ConnectionGuard>(port_, options_.request_read_timeout);
+  // httplib has one logger: the connection guard's bookkeeping and the -v=6.. request log
+  // (redacted; apiserver/request_log.h).
+  server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    guard_->ResponseWritten(absl::StrCat(req.remote_addr, ":", req.remote_port));
+    LogRestExchange(req, res);
+  });
+  guard_->Start();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return absl::OkStatus();
 }
 
 void RestServer::Shutdown() {
+  if (guard_) guard_->Stop();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
 }
@@ -191,6 +207,32 @@ bool RestServer::HandleNonResource(const httplib::Request& req, httplib::Respons
     return false;
   }
   return true;
+}
+
+std::string RestServer::ClientKeyOf(const httplib::Request& req) const {
+  return ClientKey("", req.remote_addr);
+}
+
+void RestServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
+  if (guard_) guard_->HandlerStarted(absl::StrCat(req.remote_addr, ":", req.remote_port));
+  // As Kubernetes' max-in-flight filter: long-running requests (watches, log streams) and
+  // health checks are not counted.
+  bool exempt = options_.max_requests_inflight <= 0 ||
+                (req.method == "GET" &&
+                 (IsTrue(Param(req, "watch")) || absl::EndsWith(req.path, "/log") ||
+                  req.path == "/healthz" || req.path == "/readyz" || req.path == "/livez"));
+  if (exempt) {
+    Handle(req, res);
+    return;
+  }
+  if (inflight_.fetch_add(1) >= options_.max_requests_inflight) {
+    inflight_.fetch_sub(1);
+    WriteError(res, TooManyRequestsError("Too many requests, please try again later.", 1));
+    metrics_->ObserveRequest(req.method, "", res.status, absl::ZeroDuration());
+    return;
+  }
+  Handle(req, res);
+  inflight_.fetch_sub(1);
 }
 
 void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
@@ -381,6 +423,17 @@ void RestServer::Watch(const httplib::Request& req, httplib::Response& res, cons
     absl::SimpleAtoi(Param(req, "timeoutSeconds"), &timeout_s);
   }
   bool table = absl::StrContains(req.get_header_value("Accept"), "as=Table");
+  std::shared_ptr<WatchLimiter::Slot> slot;
+  if (watch_limiter_ != nullptr) {
+    slot = watch_limiter_->TryAcquire(ClientKeyOf(req));
+    if (slot == nullptr) {
+      WriteError(res,
+                 TooManyRequestsError(absl::StrCat("too many watches from this client (limit is ",
+                                                   watch_limiter_->max_per_client(), ")"),
+                                      1));
+      return;
+    }
+  }
   absl::StatusOr<std::unique_ptr<RegistryWatch>> w = registry_->Watch(r, ns, opts);
   std::shared_ptr<RegistryWatch> watch;
   Json first_error;
@@ -433,7 +486,10 @@ void RestServer::Watch(const httplib::Request& req, httplib::Response& res, cons
         LogWatchEvent(path, line);
         return sink.write(line.data(), line.size());
       },
-      [metrics, rp](bool) { metrics->WatchClosed(rp->name); });
+      [metrics, rp, slot](bool) mutable {
+        slot.reset();  // frees this client's watch slot
+        metrics->WatchClosed(rp->name);
+      });
   *verb = "WATCH";
 }
 

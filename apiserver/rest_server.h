@@ -4,6 +4,7 @@
 // streamed watches, discovery, Table responses for kubectl, /healthz /readyz /version
 // /metrics. Every resource operation goes through the Registry.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,14 +23,22 @@ struct Response;
 
 namespace mk::apiserver {
 
+class ConnectionGuard;
 class MetricsApi;
+class WatchLimiter;
 
 struct RestOptions {
   std::string host = "127.0.0.1";
-  int port = 6443;  // 0: pick a free port
-  size_t max_body_bytes = 3 * 1024 * 1024;
-  int threads = 256;  // each open watch holds one
+  int port = 6443;                          // 0: pick a free port
+  size_t max_body_bytes = 3 * 1024 * 1024;  // --max-request-bytes: larger bodies get 413
+  int threads = 256;                        // each open watch holds one
   absl::Duration bookmark_interval = absl::Seconds(30);
+  // --max-requests-inflight: requests being handled at once, watches and log streams not
+  // counted (they have their own cap); beyond it 429 with Retry-After. <= 0: no limit.
+  int max_requests_inflight = 400;
+  // --request-read-timeout: a connection must deliver a whole request (headers and body)
+  // within this long of being accepted or of its previous response (see ConnectionGuard).
+  absl::Duration request_read_timeout = absl::Seconds(32);
 };
 
 // Streams pod logs from the kubelet that runs the pod; set by the kubelet issue's code.
@@ -52,6 +61,8 @@ class RestServer {
   void Shutdown();
   void set_log_source(LogSource* logs) { logs_ = logs; }
   void set_metrics_api(MetricsApi* metrics_api) { metrics_api_ = metrics_api; }
+  // Caps concurrent watches per client (shared with the gRPC server); null: no cap.
+  void set_watch_limiter(WatchLimiter* limiter) { watch_limiter_ = limiter; }
 
  private:
   void Handle(const httplib::Request& req, httplib::Response& res);
@@ -59,11 +70,19 @@ class RestServer {
   void Watch(const httplib::Request& req, httplib::Response& res, const ResourceInfo& r,
              const std::string& ns, std::string* verb);
 
+  // Admission before Handle: the in-flight cap and the connection guard's bookkeeping.
+  void Dispatch(const httplib::Request& req, httplib::Response& res);
+  // Who a per-client limit counts against (the peer IP until authentication lands).
+  std::string ClientKeyOf(const httplib::Request& req) const;
+
   Registry* registry_;
   Metrics* metrics_;
   RestOptions options_;
   LogSource* logs_ = nullptr;
   MetricsApi* metrics_api_ = nullptr;
+  WatchLimiter* watch_limiter_ = nullptr;
+  std::atomic<int> inflight_{0};
+  std::unique_ptr<ConnectionGuard> guard_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -105,7 +105,8 @@ Server StartApiserver(const std::string& bin, const std::string& data) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the benchmark
     dup2(fds[1], 1);
     execl(bin.c_str(), bin.c_str(), ("--data-dir=" + data).c_str(), "--listen=127.0.0.1:0",
-          "--grpc-listen=127.0.0.1:0", "--max-history-events=200000", nullptr);
+          "--grpc-listen=127.0.0.1:0", "--max-history-events=200000", "--max-watches-per-user=1000",
+          nullptr);
     _exit(127);
   }
   close(fds[1]);

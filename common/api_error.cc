@@ -90,6 +90,17 @@ absl::Status MethodNotAllowedError(absl::string_view message) {
 absl::Status ForbiddenError(absl::string_view message) {
   return Make(absl::StatusCode::kPermissionDenied, 403, "Forbidden", message);
 }
+absl::Status ForbiddenError(absl::string_view message, absl::string_view group,
+                            absl::string_view resource, absl::string_view name) {
+  api::StatusDetails d = Details(resource, name);
+  d.set_group(std::string(group));
+  return Make(absl::StatusCode::kPermissionDenied, 403, "Forbidden", message, std::move(d));
+}
+absl::Status TooManyRequestsError(absl::string_view message, int retry_after_seconds) {
+  api::StatusDetails d;
+  d.set_retry_after_seconds(retry_after_seconds);
+  return Make(absl::StatusCode::kResourceExhausted, 429, "TooManyRequests", message, std::move(d));
+}
 absl::Status TimeoutError(absl::string_view message) {
   return Make(absl::StatusCode::kDeadlineExceeded, 504, "Timeout", message);
 }

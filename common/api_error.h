@@ -34,7 +34,12 @@ absl::Status TooLargeError(absl::string_view message);              // 413
 absl::Status UnsupportedMediaTypeError(absl::string_view message);  // 415
 absl::Status MethodNotAllowedError(absl::string_view message);      // 405
 absl::Status ForbiddenError(absl::string_view message);             // 403
-absl::Status TimeoutError(absl::string_view message);               // 504
+// 403 with details {group, kind: resource, name}, as Kubernetes' NewForbidden.
+absl::Status ForbiddenError(absl::string_view message, absl::string_view group,
+                            absl::string_view resource, absl::string_view name);
+// 429 TooManyRequests with details.retryAfterSeconds (REST adds a Retry-After header).
+absl::Status TooManyRequestsError(absl::string_view message, int retry_after_seconds);
+absl::Status TimeoutError(absl::string_view message);  // 504
 
 // The Kubernetes Status object for any absl::Status (non-ok). Statuses not made above map
 // by code (e.g. kInternal → 500 InternalError).

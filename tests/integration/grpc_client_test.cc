@@ -2,12 +2,15 @@
 // in process on 127.0.0.1:0: CRUD, conflicts, subresources, watches, 410, and the daemon kit
 // (informer, leader election, event recorder) over the wire.
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "api.pb.h"
+#include "apiserver.grpc.pb.h"
 #include "apiserver/grpc_server.h"
 #include "apiserver/memory_store.h"
 #include "apiserver/metrics.h"
@@ -168,6 +171,32 @@ TEST_F(GrpcClientTest, WatchFromListVersionAndCancel) {
   EXPECT_FALSE((*w)->Next(&ev));
   canceller.join();
   EXPECT_TRUE((*w)->status().ok()) << (*w)->status();
+}
+
+// A watch from version 0 starts with a burst of ADDED events, sent with buffer_hint: the
+// stream's headers must not wait on that burst's flush (they did, and the first Write blocked
+// for good).
+TEST_F(GrpcClientTest, WatchFromZeroDeliversTheInitialBurst) {
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(client_->Create("pods", "default", MakePod(absl::StrCat("p", i))).ok());
+  }
+  auto stub = api::ApiServer::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  api::WatchRequest req;
+  req.set_resource("pods");
+  req.set_namespace_("default");
+  auto reader = stub->Watch(&ctx, req);
+  int added = 0;
+  api::WatchEvent ev;
+  while (added < 30 && reader->Read(&ev)) {
+    EXPECT_EQ(ev.type(), "ADDED");
+    ++added;
+  }
+  EXPECT_EQ(added, 30);
+  ctx.TryCancel();
+  reader->Finish();
 }
 
 TEST_F(GrpcClientTest, TooOldResourceVersionIsGone) {
