@@ -14,11 +14,8 @@
 #include "apiserver/registry.h"
 #include "apiserver/rest_server.h"
 #include "apiserver/rocksdb_store.h"
-<<<<<<< HEAD
 #include "apiserver/transforming_store.h"
-=======
 #include "apiserver/watch_limiter.h"
->>>>>>> issue8-authz
 #include "common/flag_names.h"
 #include "common/log.h"
 
@@ -28,10 +25,8 @@ ABSL_FLAG(std::string, grpc_listen, "127.0.0.1:6444", "gRPC listen address host:
 ABSL_FLAG(int, v, 0, "log verbosity (as Kubernetes' -v)");
 ABSL_FLAG(int, bookmark_interval_seconds, 30, "idle time before a watch bookmark");
 ABSL_FLAG(int64_t, max_history_events, 100000, "watch history kept (events)");
-<<<<<<< HEAD
 ABSL_FLAG(std::string, encryption_provider_config, "",
           "EncryptionConfiguration file: encryption at rest of the listed resources");
-=======
 // Request limits (see docs/architecture.md, "Request limits").
 ABSL_FLAG(int64_t, max_request_bytes, 3 * 1024 * 1024,
           "largest request body (REST) / object message (gRPC); larger: 413 / RESOURCE_EXHAUSTED");
@@ -44,7 +39,6 @@ ABSL_FLAG(int, max_watches_per_user, 100,
 ABSL_FLAG(absl::Duration, request_read_timeout, absl::Seconds(32),
           "a REST connection must send a complete request (headers and body) within this "
           "long of connecting or of its previous response, else it is closed (slowloris)");
->>>>>>> issue8-authz
 
 namespace {
 
