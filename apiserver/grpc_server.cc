@@ -39,6 +39,12 @@ absl::StatusOr<ObjectPtr> ParseObject(const ResourceInfo& r, const std::string& 
   return obj;
 }
 
+std::string Metadata(const grpc::ServerContext* ctx, const char* key) {
+  auto it = ctx->client_metadata().find(key);
+  if (it == ctx->client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
 grpc::Status Reply(const absl::StatusOr<ObjectPtr>& obj, api::Object* out) {
   if (!obj.ok()) return ToGrpc(obj.status());
   out->set_data((*obj)->SerializeAsString());
@@ -49,9 +55,33 @@ grpc::Status Reply(const absl::StatusOr<ObjectPtr>& obj, api::Object* out) {
 
 class GrpcServer::Service final : public api::ApiServer::Service {
  public:
-  Service(Registry* registry, Metrics* metrics) : registry_(registry), metrics_(metrics) {}
+  Service(Registry* registry, Metrics* metrics, const AuthGate* gate)
+      : registry_(registry), metrics_(metrics), gate_(gate) {}
 
-  grpc::Status Get(grpc::ServerContext*, const api::GetRequest* req, api::Object* out) override {
+  // Authenticates and authorizes one call; the admitted user goes to *user.
+  grpc::Status Admit(const grpc::ServerContext* ctx, const RequestAttributes& attrs,
+                     UserInfo* user) const {
+    std::string cert;
+    if (std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context()) {
+      std::vector<grpc::string_ref> pems = auth->FindPropertyValues("x509_pem_cert");
+      if (!pems.empty()) cert.assign(pems[0].data(), pems[0].size());
+    }
+    absl::StatusOr<UserInfo> u = gate_->Admit(cert, Metadata(ctx, "authorization"), attrs);
+    if (!u.ok()) return ToGrpc(u.status());
+    *user = *std::move(u);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Get(grpc::ServerContext* ctx, const api::GetRequest* req,
+                   api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("get", req->resource(), req->namespace_(),
+                                                     req->name(), req->subresource()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     if (req->subresource() == "scale") {
@@ -60,8 +90,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return Reply(registry_->Get(**r, req->namespace_(), req->name()), out);
   }
 
-  grpc::Status List(grpc::ServerContext*, const api::ListRequest* req,
+  grpc::Status List(grpc::ServerContext* ctx, const api::ListRequest* req,
                     api::ObjectList* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("list", req->resource(), req->namespace_(), "",
+                                                     "", req->field_selector()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     absl::StatusOr<ObjectList> list =
@@ -72,8 +110,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status Create(grpc::ServerContext*, const api::WriteRequest* req,
+  grpc::Status Create(grpc::ServerContext* ctx, const api::WriteRequest* req,
                       api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("create", req->resource(), req->namespace_(),
+                                                     "", req->subresource()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     auto obj = ParseObject(**r, req->data());
@@ -81,8 +127,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return Reply(registry_->Create(**r, req->namespace_(), std::move(*obj)), out);
   }
 
-  grpc::Status Update(grpc::ServerContext*, const api::WriteRequest* req,
+  grpc::Status Update(grpc::ServerContext* ctx, const api::WriteRequest* req,
                       api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("update", req->resource(), req->namespace_(),
+                                                     WrittenName(req), req->subresource()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     if (req->subresource() == "scale") {
@@ -101,8 +155,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
         registry_->Update(**r, req->namespace_(), name, req->subresource(), std::move(*obj)), out);
   }
 
-  grpc::Status Patch(grpc::ServerContext*, const api::PatchRequest* req,
+  grpc::Status Patch(grpc::ServerContext* ctx, const api::PatchRequest* req,
                      api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("patch", req->resource(), req->namespace_(),
+                                                     req->name(), req->subresource()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     absl::StatusOr<Json> patch = ParseJsonBody(req->patch());
@@ -117,8 +179,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
                  out);
   }
 
-  grpc::Status Delete(grpc::ServerContext*, const api::DeleteRequest* req,
+  grpc::Status Delete(grpc::ServerContext* ctx, const api::DeleteRequest* req,
                       api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(
+            ctx,
+            GrpcRequestAttributes("delete", req->resource(), req->namespace_(), req->name(), ""),
+            &user);
+        !a.ok()) {
+      return a;
+    }
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     DeleteOptions opts;
@@ -131,12 +201,28 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return Reply(registry_->Delete(**r, req->namespace_(), req->name(), opts), out);
   }
 
-  grpc::Status Bind(grpc::ServerContext*, const api::BindRequest* req, api::Object* out) override {
+  grpc::Status Bind(grpc::ServerContext* ctx, const api::BindRequest* req,
+                    api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(
+            ctx, GrpcRequestAttributes("create", "pods", req->namespace_(), req->name(), "binding"),
+            &user);
+        !a.ok()) {
+      return a;
+    }
     return Reply(registry_->Bind(req->namespace_(), req->name(), req->node_name()), out);
   }
 
   grpc::Status Watch(grpc::ServerContext* ctx, const api::WatchRequest* req,
                      grpc::ServerWriter<api::WatchEvent>* writer) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("watch", req->resource(), req->namespace_(),
+                                                     "", "", req->field_selector()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
     WatchOptions opts;
@@ -191,19 +277,36 @@ class GrpcServer::Service final : public api::ApiServer::Service {
   }
 
  private:
+  // The name an Update writes: the object's metadata.name (Scale: its metadata too).
+  static std::string WrittenName(const api::WriteRequest* req) {
+    const ResourceInfo* r = FindResource(req->resource());
+    if (r == nullptr) return "";
+    ObjectPtr obj = req->subresource() == "scale" ? ObjectPtr(new api::Scale()) : r->New();
+    if (!obj->ParseFromString(req->data())) return "";
+    return Meta(*obj).name();
+  }
+
   Registry* registry_;
   Metrics* metrics_;
+  const AuthGate* gate_;
 };
 
-GrpcServer::GrpcServer(Registry* registry, Metrics* metrics)
-    : registry_(registry), metrics_(metrics) {}
+GrpcServer::GrpcServer(Registry* registry, Metrics* metrics, AuthGate gate)
+    : registry_(registry), metrics_(metrics), gate_(std::move(gate)) {}
 
 GrpcServer::~GrpcServer() { Shutdown(); }
 
-absl::Status GrpcServer::Start(const std::string& address) {
-  service_ = std::make_unique<Service>(registry_, metrics_);
+absl::Status GrpcServer::Start(const std::string& address, const GrpcTlsOptions& tls) {
+  if (gate_.authenticator == nullptr) return absl::InternalError("gRPC: no authenticator");
+  if (tls.cert_pem.empty() || tls.key_pem.empty() || tls.client_ca_pem.empty()) {
+    return absl::InvalidArgumentError("gRPC: TLS certificate, key and client CA are required");
+  }
+  service_ = std::make_unique<Service>(registry_, metrics_, &gate_);
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = tls.client_ca_pem;
+  ssl.pem_key_cert_pairs.push_back({tls.key_pem, tls.cert_pem});
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(address, grpc::SslServerCredentials(ssl), &port_);
   builder.RegisterService(service_.get());
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
   server_ = builder.BuildAndStart();

@@ -1,6 +1,9 @@
 #include "apiserver/rest_server.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -117,15 +120,71 @@ absl::StatusOr<DeleteOptions> ParseDeleteOptions(const httplib::Request& req, si
   return opts;
 }
 
+// Loads a PEM certificate chain and key into `ctx`, TLS 1.2 minimum, and asks clients for a
+// certificate without requiring or judging it here: the AuthGate verifies it per request, so
+// a bad client certificate is a 401 Status rather than a failed handshake (as Kubernetes).
+bool SetUpTls(SSL_CTX& ctx, const std::string& cert_pem, const std::string& key_pem) {
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  BIO* bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  X509* leaf = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  bool ok = leaf != nullptr && SSL_CTX_use_certificate(&ctx, leaf) == 1;
+  X509_free(leaf);
+  while (ok) {
+    X509* extra = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    if (extra == nullptr) break;
+    if (SSL_CTX_add_extra_chain_cert(&ctx, extra) != 1) {  // takes ownership on success
+      X509_free(extra);
+      ok = false;
+    }
+  }
+  BIO_free(bio);
+  bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ok = ok && key != nullptr && SSL_CTX_use_PrivateKey(&ctx, key) == 1 &&
+       SSL_CTX_check_private_key(&ctx) == 1;
+  EVP_PKEY_free(key);
+  ERR_clear_error();
+  SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+  return ok;
+}
+
+// The client certificate of the connection, PEM ("" when none).
+std::string PeerCertPem(const httplib::Request& req) {
+  if (req.ssl == nullptr) return "";
+  X509* cert = SSL_get1_peer_certificate(req.ssl);
+  if (cert == nullptr) return "";
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  X509_free(cert);
+  return pem;
+}
+
 }  // namespace
 
-RestServer::RestServer(Registry* registry, Metrics* metrics, RestOptions options)
-    : registry_(registry), metrics_(metrics), options_(std::move(options)) {}
+RestServer::RestServer(Registry* registry, Metrics* metrics, RestOptions options, AuthGate gate)
+    : registry_(registry),
+      metrics_(metrics),
+      options_(std::move(options)),
+      gate_(std::move(gate)) {}
 
 RestServer::~RestServer() { Shutdown(); }
 
 absl::Status RestServer::Start() {
-  server_ = std::make_unique<httplib::Server>();
+  if (gate_.authenticator == nullptr) return absl::InternalError("REST: no authenticator");
+  const std::string& cert = options_.tls_cert_pem;
+  const std::string& key = options_.tls_key_pem;
+  auto tls = std::make_unique<httplib::SSLServer>(
+      [&cert, &key](SSL_CTX& ctx) { return SetUpTls(ctx, cert, key); });
+  if (!tls->is_valid()) {
+    return absl::InvalidArgumentError("REST: cannot use the TLS certificate and key");
+  }
+  server_ = std::move(tls);
   int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.max_body_bytes);
@@ -192,6 +251,21 @@ bool RestServer::HandleNonResource(const httplib::Request& req, httplib::Respons
 }
 
 void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
+  RequestAttributes attrs = RestRequestAttributes(req.method, req.path, IsTrue(Param(req, "watch")),
+                                                  Param(req, "fieldSelector"));
+  absl::StatusOr<UserInfo> user =
+      gate_.Admit(PeerCertPem(req), req.get_header_value("Authorization"), attrs);
+  if (!user.ok()) {
+    WriteError(res, user.status());
+    metrics_->ObserveRequest(req.method, attrs.resource, res.status, absl::ZeroDuration());
+    return;
+  }
+  HandleAdmitted(req, res, *user);
+}
+
+void RestServer::HandleAdmitted(const httplib::Request& req, httplib::Response& res,
+                                const UserInfo& user) {
+  MK_VLOG(6) << "user " << user.name;
   absl::Time start = absl::Now();
   std::string verb = req.method;
   std::string resource = "";

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "apiserver/metrics.h"
 #include "apiserver/registry.h"
+#include "apiserver/request_auth.h"
 
 namespace httplib {
 class Server;
@@ -30,7 +31,14 @@ struct RestOptions {
   size_t max_body_bytes = 3 * 1024 * 1024;
   int threads = 256;  // each open watch holds one
   absl::Duration bookmark_interval = absl::Seconds(30);
+  // HTTPS only (TLS 1.2+): the serving certificate chain and its key (PEM; the key is
+  // secret). Client certificates are requested, not required; the AuthGate verifies them.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
+
+// Every request passes `gate` (authentication, then authorization) before its handler runs;
+// the handler sees the admitted UserInfo.
 
 // Streams pod logs from the kubelet that runs the pod; set by the kubelet issue's code.
 class LogSource {
@@ -44,7 +52,8 @@ class LogSource {
 
 class RestServer {
  public:
-  RestServer(Registry* registry, Metrics* metrics, RestOptions options);
+  // `gate.authenticator` must outlive the server.
+  RestServer(Registry* registry, Metrics* metrics, RestOptions options, AuthGate gate);
   ~RestServer();
 
   absl::Status Start();  // binds and serves on a background thread
@@ -55,6 +64,7 @@ class RestServer {
 
  private:
   void Handle(const httplib::Request& req, httplib::Response& res);
+  void HandleAdmitted(const httplib::Request& req, httplib::Response& res, const UserInfo& user);
   bool HandleNonResource(const httplib::Request& req, httplib::Response& res);
   void Watch(const httplib::Request& req, httplib::Response& res, const ResourceInfo& r,
              const std::string& ns, std::string* verb);
@@ -62,6 +72,7 @@ class RestServer {
   Registry* registry_;
   Metrics* metrics_;
   RestOptions options_;
+  AuthGate gate_;
   LogSource* logs_ = nullptr;
   MetricsApi* metrics_api_ = nullptr;
   std::unique_ptr<httplib::Server> server_;

@@ -1,6 +1,9 @@
 #include "tests/integration/process.h"
 
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <openssl/pem.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,7 +17,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/api_client.h"
+#include "common/kubeconfig_file.h"
 
 namespace mk::testing {
 namespace {
@@ -128,8 +134,75 @@ bool Apiserver::Start() {
   return rest_port_ > 0 && grpc_port_ > 0;
 }
 
-std::string Apiserver::url() const { return absl::StrCat("http://127.0.0.1:", rest_port_); }
+std::string Apiserver::url() const { return absl::StrCat("https://127.0.0.1:", rest_port_); }
 std::string Apiserver::grpc_address() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
+
+std::string Apiserver::kubeconfig(const std::string& name) const {
+  return absl::StrCat(data_dir_, "/", name, ".kubeconfig");
+}
+
+std::unique_ptr<ApiClient> Apiserver::NewClient(const std::string& name) const {
+  auto client = NewGrpcApiClientFromKubeconfig(kubeconfig(name), grpc_address());
+  if (!client.ok()) {
+    std::fprintf(stderr, "NewClient(%s): %s\n", name.c_str(), client.status().ToString().c_str());
+    return nullptr;
+  }
+  return *std::move(client);
+}
+
+bool Apiserver::IssueKubeconfig(const std::string& user, const std::vector<std::string>& groups,
+                                const std::string& path) const {
+  std::vector<std::string> argv = {BinPath("mk-kubeconfig"), "--data-dir=" + data_dir_,
+                                   "--user=" + user, "--out=" + path};
+  if (!groups.empty()) argv.push_back("--group=" + absl::StrJoin(groups, ","));
+  CommandResult r = Run(argv);
+  if (r.exit_code != 0) std::fprintf(stderr, "mk-kubeconfig: %s\n", r.err.c_str());
+  return r.exit_code == 0;
+}
+
+std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& kubeconfig,
+                                              const std::string& address) {
+  auto creds = LoadKubeconfigCredentials(kubeconfig);
+  if (!creds.ok()) return nullptr;
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = creds->ca_pem;
+  ssl.pem_cert_chain = creds->cert_pem;
+  ssl.pem_private_key = creds->key_pem;
+  return grpc::CreateChannel(address, grpc::SslCredentials(ssl));
+}
+
+std::unique_ptr<httplib::SSLClient> NewRestClient(const std::string& kubeconfig) {
+  auto creds = LoadKubeconfigCredentials(kubeconfig);
+  if (!creds.ok()) return nullptr;
+  std::string hp = creds->server.substr(creds->server.find("://") + 3);
+  int port = std::atoi(hp.c_str() + hp.rfind(':') + 1);
+  std::string host = hp.substr(0, hp.rfind(':'));
+  std::unique_ptr<httplib::SSLClient> c;
+  if (!creds->cert_pem.empty()) {
+    BIO* b = BIO_new_mem_buf(creds->cert_pem.data(), static_cast<int>(creds->cert_pem.size()));
+    X509* cert = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    b = BIO_new_mem_buf(creds->key_pem.data(), static_cast<int>(creds->key_pem.size()));
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    c = std::make_unique<httplib::SSLClient>(host, port, cert, key);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  } else {
+    c = std::make_unique<httplib::SSLClient>(host, port);
+  }
+  if (!creds->token.empty()) c->set_bearer_token_auth(creds->token);
+  X509_STORE* store = X509_STORE_new();
+  BIO* b = BIO_new_mem_buf(creds->ca_pem.data(), static_cast<int>(creds->ca_pem.size()));
+  while (X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store, ca);
+    X509_free(ca);
+  }
+  BIO_free(b);
+  c->set_ca_cert_store(store);
+  c->enable_server_certificate_verification(true);
+  return c;
+}
 
 CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin_data) {
   CommandResult r;
@@ -169,9 +242,9 @@ CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin
   return r;
 }
 
-CommandResult Mkctl(const std::string& server, const std::vector<std::string>& args,
+CommandResult Mkctl(const std::string& kubeconfig, const std::vector<std::string>& args,
                     const std::string& stdin_data) {
-  std::vector<std::string> argv = {BinPath("mkctl"), "--server", server};
+  std::vector<std::string> argv = {BinPath("mkctl"), "--kubeconfig", kubeconfig};
   argv.insert(argv.end(), args.begin(), args.end());
   return Run(argv, stdin_data);
 }
