@@ -99,6 +99,16 @@ CommandResult Mkctl(const std::string& kubeconfig, const std::vector<std::string
 // An HTTPS client for the kubeconfig's server with its CA and client certificate (nullptr
 // if the kubeconfig cannot be read).
 std::unique_ptr<httplib::SSLClient> NewRestClient(const std::string& kubeconfig);
+// Connects to 127.0.0.1:`port` and performs a TLS handshake verifying the server against
+// `ca_pem` (hostname 127.0.0.1). `tls_version` (e.g. TLS1_1_VERSION) pins the protocol
+// version, with OpenSSL's security level lowered so the client itself would offer it;
+// 0 leaves the defaults. `alpn` like "h2" is offered if set. True if the handshake succeeds.
+bool TlsHandshake(int port, const std::string& ca_pem, int tls_version = 0,
+                  const std::string& alpn = "");
+// Sends a plaintext "GET /healthz HTTP/1.0" to 127.0.0.1:`port`; true if an HTTP response
+// comes back.
+bool PlainHttpAnswers(int port);
+
 // A TLS gRPC channel to `address` with the kubeconfig's CA and credentials (for raw stubs).
 std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& kubeconfig,
                                               const std::string& address);
