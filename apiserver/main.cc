@@ -131,8 +131,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string& data_dir = absl::GetFlag(FLAGS_data_dir);
-  absl::Status kc =
-      mk::apiserver::WriteKubeconfigs(data_dir, *pki, rest.port(), grpc_server.port());
+  absl::Status kc = mk::apiserver::WriteKubeconfigs(data_dir, *pki, rest_opts.host, rest.port(),
+                                                    grpc_host, grpc_server.port());
   if (absl::IsFailedPrecondition(kc)) {
     MK_LOG(W) << kc.message();
   } else if (!kc.ok()) {

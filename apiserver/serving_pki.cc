@@ -157,8 +157,14 @@ absl::StatusOr<ServingPki> LoadOrCreateServingPki(const ServingPkiOptions& opts)
   return out;
 }
 
-absl::Status WriteKubeconfigs(const std::string& data_dir, const ServingPki& pki, int rest_port,
-                              int grpc_port) {
+absl::Status WriteKubeconfigs(const std::string& data_dir, const ServingPki& pki,
+                              const std::string& rest_host, int rest_port,
+                              const std::string& grpc_host, int grpc_port) {
+  auto hostport = [](std::string host, int port) {
+    if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = "127.0.0.1";
+    if (host.find(':') != std::string::npos && host[0] != '[') host = "[" + host + "]";
+    return absl::StrCat(host, ":", port);
+  };
   if (pki.ca.key_pem.empty()) {
     return absl::FailedPreconditionError(
         "the CA is external (--client-ca-file): no kubeconfigs are written");
@@ -178,8 +184,8 @@ absl::Status WriteKubeconfigs(const std::string& data_dir, const ServingPki& pki
     absl::StatusOr<pki::CertAndKey> pair = ClientPair(pki_dir, id.file, pki.ca, id.user, id.groups);
     if (!pair.ok()) return pair.status();
     KubeconfigCredentials creds;
-    creds.server = absl::StrCat("https://127.0.0.1:", rest_port);
-    creds.grpc_server = absl::StrCat("127.0.0.1:", grpc_port);
+    creds.server = absl::StrCat("https://", hostport(rest_host, rest_port));
+    creds.grpc_server = hostport(grpc_host, grpc_port);
     creds.ca_pem = pki.ca.cert_pem;
     creds.cert_pem = pair->cert_pem;
     creds.key_pem = pair->key_pem;

@@ -41,9 +41,11 @@ struct ServingPki {
 absl::StatusOr<ServingPki> LoadOrCreateServingPki(const ServingPkiOptions& opts);
 
 // Writes the admin, scheduler and controller-manager kubeconfigs into `data_dir` pointing at
-// https://127.0.0.1:<rest_port> (gRPC 127.0.0.1:<grpc_port> in the mk.io/grpc extension).
-// FailedPrecondition when the apiserver does not own the CA.
-absl::Status WriteKubeconfigs(const std::string& data_dir, const ServingPki& pki, int rest_port,
-                              int grpc_port);
+// https://<rest_host>:<rest_port> (gRPC <grpc_host>:<grpc_port> in the mk.io/grpc extension);
+// a wildcard or empty host (0.0.0.0, ::) becomes 127.0.0.1. FailedPrecondition when the
+// apiserver does not own the CA.
+absl::Status WriteKubeconfigs(const std::string& data_dir, const ServingPki& pki,
+                              const std::string& rest_host, int rest_port,
+                              const std::string& grpc_host, int grpc_port);
 
 }  // namespace mk::apiserver

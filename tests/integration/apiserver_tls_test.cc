@@ -322,3 +322,25 @@ TEST_F(TlsTest, KubeconfigsForOtherUsers) {
 
 }  // namespace
 }  // namespace mk::testing
+
+namespace mk::testing {
+namespace {
+
+TEST(TlsListen, KubeconfigsNameASpecificListenAddress) {
+  TempDir dir;
+  // 127.0.0.2 is loopback too; a specific address goes into the SANs and the kubeconfigs.
+  Apiserver api(dir.path() + "/data", {"--listen=127.0.0.2:0", "--grpc-listen=127.0.0.2:0"});
+  ASSERT_TRUE(api.Start()) << api.log_path();
+  auto kc = LoadKubeconfigCredentials(api.kubeconfig());
+  ASSERT_TRUE(kc.ok());
+  EXPECT_EQ(kc->server, absl::StrCat("https://127.0.0.2:", api.rest_port()));
+  EXPECT_EQ(kc->grpc_server, absl::StrCat("127.0.0.2:", api.grpc_port()));
+  auto client = NewGrpcApiClientFromKubeconfig(api.kubeconfig(), "");
+  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE((*client)->List("namespaces", "").ok());
+  CommandResult r = Mkctl(api.kubeconfig(), {"get", "ns", "default"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace mk::testing
