@@ -78,9 +78,13 @@ mk_cluster_up() {
   local rest grpc
   rest="$(sed -E 's/.*rest=([0-9]+).*/\1/' <<<"$line")"
   grpc="$(sed -E 's/.*grpc=([0-9]+).*/\1/' <<<"$line")"
+  # For the tests that source this file (mk() itself uses MK_KUBECONFIG):
+  # shellcheck disable=SC2034
   MK_SERVER="https://127.0.0.1:$rest"
+  # shellcheck disable=SC2034
   MK_GRPC="127.0.0.1:$grpc"
   MK_KUBECONFIG="$MK_CLUSTER_DIR/apiserver/admin.kubeconfig"
+  # shellcheck disable=SC2034
   MK_CA="$MK_CLUSTER_DIR/apiserver/pki/ca.crt"
   mk_start_daemon scheduler '^ready' "$MK_BIN/mk-scheduler" \
     --kubeconfig="$MK_CLUSTER_DIR/apiserver/scheduler.kubeconfig" || return 1
