@@ -344,3 +344,53 @@ TEST(TlsListen, KubeconfigsNameASpecificListenAddress) {
 
 }  // namespace
 }  // namespace mk::testing
+
+namespace mk::testing {
+namespace {
+
+TEST(TlsExternalPki, CertificateKeyAndClientCaFromFlags) {
+  TempDir dir;
+  auto ca = pki::CreateCa("corp-ca");
+  ASSERT_TRUE(ca.ok());
+  auto serving = pki::IssueServingCert(*ca, "apiserver.corp", {"localhost"}, {"127.0.0.1"});
+  ASSERT_TRUE(serving.ok());
+  WriteFile(dir.path() + "/ca.crt", ca->cert_pem);
+  WriteFile(dir.path() + "/tls.crt", serving->cert_pem);
+  WriteFile(dir.path() + "/tls.key", serving->key_pem);
+  Apiserver api(dir.path() + "/data", {"--tls-cert-file=" + dir.path() + "/tls.crt",
+                                       "--tls-private-key-file=" + dir.path() + "/tls.key",
+                                       "--client-ca-file=" + dir.path() + "/ca.crt"});
+  ASSERT_TRUE(api.Start()) << api.log_path();
+  // It serves the given certificate and creates no CA of its own (so no kubeconfigs either).
+  EXPECT_TRUE(TlsHandshake(api.rest_port(), ca->cert_pem));
+  EXPECT_TRUE(TlsHandshake(api.grpc_port(), ca->cert_pem, 0, "h2"));
+  EXPECT_FALSE(std::ifstream(api.data_dir() + "/pki/ca.key").good());
+  EXPECT_FALSE(std::ifstream(api.kubeconfig()).good());
+  // Client certificates of the given CA authenticate, over REST and gRPC.
+  auto user = pki::IssueClientCert(*ca, "alice", {"devs"});
+  ASSERT_TRUE(user.ok());
+  KubeconfigCredentials creds;
+  creds.server = api.url();
+  creds.grpc_server = api.grpc_address();
+  creds.ca_pem = ca->cert_pem;
+  creds.cert_pem = user->cert_pem;
+  creds.key_pem = user->key_pem;
+  std::string kc = dir.path() + "/alice.kubeconfig";
+  WriteFile(kc, RenderKubeconfig({"corp", "alice", ""}, creds));
+  auto r = NewRestClient(kc)->Get("/api/v1/namespaces");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  auto client = NewGrpcApiClientFromKubeconfig(kc, "");
+  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE((*client)->List("namespaces", "").ok());
+  // A mismatched key is refused at start-up.
+  auto other = pki::IssueServingCert(*ca, "x", {"localhost"}, {"127.0.0.1"});
+  ASSERT_TRUE(other.ok());
+  WriteFile(dir.path() + "/other.key", other->key_pem);
+  Apiserver bad(dir.path() + "/data2", {"--tls-cert-file=" + dir.path() + "/tls.crt",
+                                        "--tls-private-key-file=" + dir.path() + "/other.key"});
+  EXPECT_FALSE(bad.Start());
+}
+
+}  // namespace
+}  // namespace mk::testing
