@@ -41,6 +41,12 @@ absl::StatusOr<ObjectPtr> ParseObject(const ResourceInfo& r, const std::string& 
   return obj;
 }
 
+std::string Metadata(const grpc::ServerContext* ctx, const char* key) {
+  auto it = ctx->client_metadata().find(key);
+  if (it == ctx->client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
 grpc::Status Reply(const absl::StatusOr<ObjectPtr>& obj, api::Object* out) {
   if (!obj.ok()) return ToGrpc(obj.status());
   LogRpcObject("reply", **obj);  // -v=8.., redacted
@@ -52,10 +58,33 @@ grpc::Status Reply(const absl::StatusOr<ObjectPtr>& obj, api::Object* out) {
 
 class GrpcServer::Service final : public api::ApiServer::Service {
  public:
-  Service(Registry* registry, Metrics* metrics, WatchLimiter* watch_limiter)
-      : registry_(registry), metrics_(metrics), watch_limiter_(watch_limiter) {}
+  Service(Registry* registry, Metrics* metrics, const AuthGate* gate, WatchLimiter* watch_limiter)
+      : registry_(registry), metrics_(metrics), gate_(gate), watch_limiter_(watch_limiter) {}
 
-  grpc::Status Get(grpc::ServerContext*, const api::GetRequest* req, api::Object* out) override {
+  // Authenticates and authorizes one call; the admitted user goes to *user.
+  grpc::Status Admit(const grpc::ServerContext* ctx, const RequestAttributes& attrs,
+                     UserInfo* user) const {
+    std::string cert;
+    if (std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context()) {
+      std::vector<grpc::string_ref> pems = auth->FindPropertyValues("x509_pem_cert");
+      if (!pems.empty()) cert.assign(pems[0].data(), pems[0].size());
+    }
+    absl::StatusOr<UserInfo> u = gate_->Admit(cert, Metadata(ctx, "authorization"), attrs);
+    if (!u.ok()) return ToGrpc(u.status());
+    *user = *std::move(u);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Get(grpc::ServerContext* ctx, const api::GetRequest* req,
+                   api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("get", req->resource(), req->namespace_(),
+                                                     req->name(), req->subresource()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     LogRpcRequest("serve Get", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
@@ -65,8 +94,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return Reply(registry_->Get(**r, req->namespace_(), req->name()), out);
   }
 
-  grpc::Status List(grpc::ServerContext*, const api::ListRequest* req,
+  grpc::Status List(grpc::ServerContext* ctx, const api::ListRequest* req,
                     api::ObjectList* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("list", req->resource(), req->namespace_(), "",
+                                                     "", req->field_selector()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     LogRpcRequest("serve List", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
@@ -81,8 +118,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status Create(grpc::ServerContext*, const api::WriteRequest* req,
+  grpc::Status Create(grpc::ServerContext* ctx, const api::WriteRequest* req,
                       api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("create", req->resource(), req->namespace_(),
+                                                     WrittenName(req), req->subresource()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     LogRpcRequest("serve Create", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
@@ -91,8 +136,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return Reply(registry_->Create(**r, req->namespace_(), std::move(*obj)), out);
   }
 
-  grpc::Status Update(grpc::ServerContext*, const api::WriteRequest* req,
+  grpc::Status Update(grpc::ServerContext* ctx, const api::WriteRequest* req,
                       api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("update", req->resource(), req->namespace_(),
+                                                     WrittenName(req), req->subresource()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     LogRpcRequest("serve Update", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
@@ -112,8 +165,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
         registry_->Update(**r, req->namespace_(), name, req->subresource(), std::move(*obj)), out);
   }
 
-  grpc::Status Patch(grpc::ServerContext*, const api::PatchRequest* req,
+  grpc::Status Patch(grpc::ServerContext* ctx, const api::PatchRequest* req,
                      api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("patch", req->resource(), req->namespace_(),
+                                                     req->name(), req->subresource()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     LogRpcRequest("serve Patch", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
@@ -129,8 +190,16 @@ class GrpcServer::Service final : public api::ApiServer::Service {
                  out);
   }
 
-  grpc::Status Delete(grpc::ServerContext*, const api::DeleteRequest* req,
+  grpc::Status Delete(grpc::ServerContext* ctx, const api::DeleteRequest* req,
                       api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(
+            ctx,
+            GrpcRequestAttributes("delete", req->resource(), req->namespace_(), req->name(), ""),
+            &user);
+        !a.ok()) {
+      return a;
+    }
     LogRpcRequest("serve Delete", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
@@ -144,7 +213,15 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     return Reply(registry_->Delete(**r, req->namespace_(), req->name(), opts), out);
   }
 
-  grpc::Status Bind(grpc::ServerContext*, const api::BindRequest* req, api::Object* out) override {
+  grpc::Status Bind(grpc::ServerContext* ctx, const api::BindRequest* req,
+                    api::Object* out) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(
+            ctx, GrpcRequestAttributes("create", "pods", req->namespace_(), req->name(), "binding"),
+            &user);
+        !a.ok()) {
+      return a;
+    }
     LogRpcRequest("serve Bind", *req);
     std::map<std::string, std::string> annotations(req->annotations().begin(),
                                                    req->annotations().end());
@@ -154,6 +231,14 @@ class GrpcServer::Service final : public api::ApiServer::Service {
 
   grpc::Status Watch(grpc::ServerContext* ctx, const api::WatchRequest* req,
                      grpc::ServerWriter<api::WatchEvent>* writer) override {
+    UserInfo user;
+    if (grpc::Status a = Admit(ctx,
+                               GrpcRequestAttributes("watch", req->resource(), req->namespace_(),
+                                                     "", "", req->field_selector()),
+                               &user);
+        !a.ok()) {
+      return a;
+    }
     LogRpcRequest("serve Watch", *req);
     auto r = Resource(req->resource());
     if (!r.ok()) return ToGrpc(r.status());
@@ -164,7 +249,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     opts.allow_bookmarks = req->allow_bookmarks();
     std::unique_ptr<WatchLimiter::Slot> slot;  // held until the stream ends
     if (watch_limiter_ != nullptr) {
-      slot = watch_limiter_->TryAcquire(ClientKey("", PeerIpFromGrpcPeer(ctx->peer())));
+      slot = watch_limiter_->TryAcquire(ClientKey(user.name, PeerIpFromGrpcPeer(ctx->peer())));
       if (slot == nullptr) {
         return ToGrpc(
             TooManyRequestsError(absl::StrCat("too many watches from this client (limit is ",
@@ -224,20 +309,37 @@ class GrpcServer::Service final : public api::ApiServer::Service {
   }
 
  private:
+  // The name an Update writes: the object's metadata.name (Scale: its metadata too).
+  static std::string WrittenName(const api::WriteRequest* req) {
+    const ResourceInfo* r = FindResource(req->resource());
+    if (r == nullptr) return "";
+    ObjectPtr obj = req->subresource() == "scale" ? ObjectPtr(new api::Scale()) : r->New();
+    if (!obj->ParseFromString(req->data())) return "";
+    return Meta(*obj).name();
+  }
+
   Registry* registry_;
   Metrics* metrics_;
+  const AuthGate* gate_;
   WatchLimiter* watch_limiter_;
 };
 
-GrpcServer::GrpcServer(Registry* registry, Metrics* metrics, GrpcOptions options)
-    : registry_(registry), metrics_(metrics), options_(options) {}
+GrpcServer::GrpcServer(Registry* registry, Metrics* metrics, AuthGate gate, GrpcOptions options)
+    : registry_(registry), metrics_(metrics), options_(options), gate_(std::move(gate)) {}
 
 GrpcServer::~GrpcServer() { Shutdown(); }
 
-absl::Status GrpcServer::Start(const std::string& address) {
-  service_ = std::make_unique<Service>(registry_, metrics_, options_.watch_limiter);
+absl::Status GrpcServer::Start(const std::string& address, const GrpcTlsOptions& tls) {
+  if (gate_.authenticator == nullptr) return absl::InternalError("gRPC: no authenticator");
+  if (tls.cert_pem.empty() || tls.key_pem.empty() || tls.client_ca_pem.empty()) {
+    return absl::InvalidArgumentError("gRPC: TLS certificate, key and client CA are required");
+  }
+  service_ = std::make_unique<Service>(registry_, metrics_, &gate_, options_.watch_limiter);
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = tls.client_ca_pem;
+  ssl.pem_key_cert_pairs.push_back({tls.key_pem, tls.cert_pem});
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(address, grpc::SslServerCredentials(ssl), &port_);
   builder.RegisterService(service_.get());
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   server_ = builder.BuildAndStart();

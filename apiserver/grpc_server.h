@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "apiserver/metrics.h"
 #include "apiserver/registry.h"
+#include "apiserver/request_auth.h"
 
 namespace grpc {
 class Server;
@@ -26,12 +27,23 @@ struct GrpcOptions {
   WatchLimiter* watch_limiter = nullptr;  // shared with REST; null: no cap
 };
 
+// TLS with the apiserver's serving certificate; client certificates are requested (not
+// required) and verified against the client CA by the transport. Every call passes `gate`:
+// a bearer token in `authorization` metadata or the peer's verified certificate, else
+// UNAUTHENTICATED; then authorization (PERMISSION_DENIED).
+struct GrpcTlsOptions {
+  std::string cert_pem;
+  std::string key_pem;  // secret
+  std::string client_ca_pem;
+};
+
 class GrpcServer {
  public:
-  GrpcServer(Registry* registry, Metrics* metrics, GrpcOptions options = {});
+  // `gate.authenticator` must outlive the server.
+  GrpcServer(Registry* registry, Metrics* metrics, AuthGate gate, GrpcOptions options = {});
   ~GrpcServer();
   // `address` like "127.0.0.1:6444"; port 0 picks one (see port()).
-  absl::Status Start(const std::string& address);
+  absl::Status Start(const std::string& address, const GrpcTlsOptions& tls);
   int port() const { return port_; }
   void Shutdown();
 
@@ -40,6 +52,7 @@ class GrpcServer {
   Registry* registry_;
   Metrics* metrics_;
   GrpcOptions options_;
+  AuthGate gate_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

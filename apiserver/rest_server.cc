@@ -1,6 +1,9 @@
 #include "apiserver/rest_server.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -123,15 +126,71 @@ absl::StatusOr<DeleteOptions> ParseDeleteOptions(const httplib::Request& req, si
   return opts;
 }
 
+// Loads a PEM certificate chain and key into `ctx`, TLS 1.2 minimum, and asks clients for a
+// certificate without requiring or judging it here: the AuthGate verifies it per request, so
+// a bad client certificate is a 401 Status rather than a failed handshake (as Kubernetes).
+bool SetUpTls(SSL_CTX& ctx, const std::string& cert_pem, const std::string& key_pem) {
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  BIO* bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+  X509* leaf = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  bool ok = leaf != nullptr && SSL_CTX_use_certificate(&ctx, leaf) == 1;
+  X509_free(leaf);
+  while (ok) {
+    X509* extra = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    if (extra == nullptr) break;
+    if (SSL_CTX_add_extra_chain_cert(&ctx, extra) != 1) {  // takes ownership on success
+      X509_free(extra);
+      ok = false;
+    }
+  }
+  BIO_free(bio);
+  bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ok = ok && key != nullptr && SSL_CTX_use_PrivateKey(&ctx, key) == 1 &&
+       SSL_CTX_check_private_key(&ctx) == 1;
+  EVP_PKEY_free(key);
+  ERR_clear_error();
+  SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+  return ok;
+}
+
+// The client certificate of the connection, PEM ("" when none).
+std::string PeerCertPem(const httplib::Request& req) {
+  if (req.ssl == nullptr) return "";
+  X509* cert = SSL_get1_peer_certificate(req.ssl);
+  if (cert == nullptr) return "";
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  X509_free(cert);
+  return pem;
+}
+
 }  // namespace
 
-RestServer::RestServer(Registry* registry, Metrics* metrics, RestOptions options)
-    : registry_(registry), metrics_(metrics), options_(std::move(options)) {}
+RestServer::RestServer(Registry* registry, Metrics* metrics, RestOptions options, AuthGate gate)
+    : registry_(registry),
+      metrics_(metrics),
+      options_(std::move(options)),
+      gate_(std::move(gate)) {}
 
 RestServer::~RestServer() { Shutdown(); }
 
 absl::Status RestServer::Start() {
-  server_ = std::make_unique<httplib::Server>();
+  if (gate_.authenticator == nullptr) return absl::InternalError("REST: no authenticator");
+  const std::string& cert = options_.tls_cert_pem;
+  const std::string& key = options_.tls_key_pem;
+  auto tls = std::make_unique<httplib::SSLServer>(
+      [&cert, &key](SSL_CTX& ctx) { return SetUpTls(ctx, cert, key); });
+  if (!tls->is_valid()) {
+    return absl::InvalidArgumentError("REST: cannot use the TLS certificate and key");
+  }
+  server_ = std::move(tls);
   int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.max_body_bytes);
@@ -209,8 +268,8 @@ bool RestServer::HandleNonResource(const httplib::Request& req, httplib::Respons
   return true;
 }
 
-std::string RestServer::ClientKeyOf(const httplib::Request& req) const {
-  return ClientKey("", req.remote_addr);
+std::string RestServer::ClientKeyOf(const httplib::Request& req, const UserInfo& user) const {
+  return ClientKey(user.name, req.remote_addr);
 }
 
 void RestServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
@@ -236,6 +295,31 @@ void RestServer::Dispatch(const httplib::Request& req, httplib::Response& res) {
 }
 
 void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
+  RequestAttributes attrs = RestRequestAttributes(req.method, req.path, IsTrue(Param(req, "watch")),
+                                                  Param(req, "fieldSelector"));
+  if (attrs.resource_request && attrs.verb == "create" && attrs.name.empty() &&
+      attrs.subresource.empty()) {
+    // The object's own name, so the Node authorizer can tell a kubelet creating its own Node
+    // or Lease from one creating another's.
+    Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_object() && body.contains("metadata") && body["metadata"].is_object() &&
+        body["metadata"].contains("name") && body["metadata"]["name"].is_string()) {
+      attrs.name = body["metadata"]["name"].get<std::string>();
+    }
+  }
+  absl::StatusOr<UserInfo> user =
+      gate_.Admit(PeerCertPem(req), req.get_header_value("Authorization"), attrs);
+  if (!user.ok()) {
+    WriteError(res, user.status());
+    metrics_->ObserveRequest(req.method, attrs.resource, res.status, absl::ZeroDuration());
+    return;
+  }
+  HandleAdmitted(req, res, *user);
+}
+
+void RestServer::HandleAdmitted(const httplib::Request& req, httplib::Response& res,
+                                const UserInfo& user) {
+  MK_VLOG(6) << "user " << user.name;
   absl::Time start = absl::Now();
   std::string verb = req.method;
   std::string resource = "";
@@ -279,7 +363,7 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
   if (req.method == "GET" && name.empty()) {
     if (IsTrue(Param(req, "watch"))) {
       verb = "WATCH";
-      Watch(req, res, r, ns, &verb);
+      Watch(req, res, r, ns, user, &verb);
       metrics_->ObserveRequest(verb, resource, res.status, absl::Now() - start);
       return;
     }
@@ -407,7 +491,7 @@ void RestServer::Handle(const httplib::Request& req, httplib::Response& res) {
 }
 
 void RestServer::Watch(const httplib::Request& req, httplib::Response& res, const ResourceInfo& r,
-                       const std::string& ns, std::string* verb) {
+                       const std::string& ns, const UserInfo& user, std::string* verb) {
   WatchOptions opts;
   opts.label_selector = Param(req, "labelSelector");
   opts.field_selector = Param(req, "fieldSelector");
@@ -425,7 +509,7 @@ void RestServer::Watch(const httplib::Request& req, httplib::Response& res, cons
   bool table = absl::StrContains(req.get_header_value("Accept"), "as=Table");
   std::shared_ptr<WatchLimiter::Slot> slot;
   if (watch_limiter_ != nullptr) {
-    slot = watch_limiter_->TryAcquire(ClientKeyOf(req));
+    slot = watch_limiter_->TryAcquire(ClientKeyOf(req, user));
     if (slot == nullptr) {
       WriteError(res,
                  TooManyRequestsError(absl::StrCat("too many watches from this client (limit is ",

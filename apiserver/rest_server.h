@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "apiserver/metrics.h"
 #include "apiserver/registry.h"
+#include "apiserver/request_auth.h"
 
 namespace httplib {
 class Server;
@@ -39,7 +40,14 @@ struct RestOptions {
   // --request-read-timeout: a connection must deliver a whole request (headers and body)
   // within this long of being accepted or of its previous response (see ConnectionGuard).
   absl::Duration request_read_timeout = absl::Seconds(32);
+  // HTTPS only (TLS 1.2+): the serving certificate chain and its key (PEM; the key is
+  // secret). Client certificates are requested, not required; the AuthGate verifies them.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
+
+// Every request passes `gate` (authentication, then authorization) before its handler runs;
+// the handler sees the admitted UserInfo.
 
 // Streams pod logs from the kubelet that runs the pod; set by the kubelet issue's code.
 class LogSource {
@@ -53,7 +61,8 @@ class LogSource {
 
 class RestServer {
  public:
-  RestServer(Registry* registry, Metrics* metrics, RestOptions options);
+  // `gate.authenticator` must outlive the server.
+  RestServer(Registry* registry, Metrics* metrics, RestOptions options, AuthGate gate);
   ~RestServer();
 
   absl::Status Start();  // binds and serves on a background thread
@@ -66,18 +75,20 @@ class RestServer {
 
  private:
   void Handle(const httplib::Request& req, httplib::Response& res);
+  void HandleAdmitted(const httplib::Request& req, httplib::Response& res, const UserInfo& user);
   bool HandleNonResource(const httplib::Request& req, httplib::Response& res);
   void Watch(const httplib::Request& req, httplib::Response& res, const ResourceInfo& r,
-             const std::string& ns, std::string* verb);
+             const std::string& ns, const UserInfo& user, std::string* verb);
 
   // Admission before Handle: the in-flight cap and the connection guard's bookkeeping.
   void Dispatch(const httplib::Request& req, httplib::Response& res);
-  // Who a per-client limit counts against (the peer IP until authentication lands).
-  std::string ClientKeyOf(const httplib::Request& req) const;
+  // Who a per-client limit counts against: the authenticated user (its IP if anonymous).
+  std::string ClientKeyOf(const httplib::Request& req, const UserInfo& user) const;
 
   Registry* registry_;
   Metrics* metrics_;
   RestOptions options_;
+  AuthGate gate_;
   LogSource* logs_ = nullptr;
   MetricsApi* metrics_api_ = nullptr;
   WatchLimiter* watch_limiter_ = nullptr;

@@ -8,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
+#include <openssl/pem.h>
 #include <rocksdb/db.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -28,6 +29,7 @@
 #include "apiserver.grpc.pb.h"
 #include "common/json.h"
 #include "common/json_codec.h"
+#include "common/kubeconfig_file.h"
 
 namespace {
 
@@ -118,6 +120,29 @@ Server StartApiserver(const std::string& bin, const std::string& data) {
   return s;
 }
 
+// An HTTPS client (keep-alive) trusting the cluster CA, presenting the admin certificate.
+std::unique_ptr<httplib::SSLClient> NewSslClient(const mk::KubeconfigCredentials& creds, int port) {
+  BIO* b = BIO_new_mem_buf(creds.cert_pem.data(), static_cast<int>(creds.cert_pem.size()));
+  X509* cert = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+  BIO_free(b);
+  b = BIO_new_mem_buf(creds.key_pem.data(), static_cast<int>(creds.key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
+  BIO_free(b);
+  auto c = std::make_unique<httplib::SSLClient>("127.0.0.1", port, cert, key);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  X509_STORE* store = X509_STORE_new();
+  b = BIO_new_mem_buf(creds.ca_pem.data(), static_cast<int>(creds.ca_pem.size()));
+  while (X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store, ca);
+    X509_free(ca);
+  }
+  BIO_free(b);
+  c->set_ca_cert_store(store);
+  c->set_keep_alive(true);
+  return c;
+}
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -151,8 +176,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "could not start %s\n", bin.c_str());
     return 1;
   }
+  // TLS with the admin credentials the apiserver wrote, as every client uses it.
+  auto creds = mk::LoadKubeconfigCredentials(args.dir + "/data/admin.kubeconfig");
+  if (!creds.ok()) {
+    std::fprintf(stderr, "admin kubeconfig: %s\n", creds.status().ToString().c_str());
+    return 1;
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = creds->ca_pem;
+  ssl.pem_cert_chain = creds->cert_pem;
+  ssl.pem_private_key = creds->key_pem;
   auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", srv.grpc), grpc::InsecureChannelCredentials());
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", srv.grpc), grpc::SslCredentials(ssl));
   auto stub = mk::api::ApiServer::NewStub(channel);
 
   double grpc_rate = RunFor(args.clients, args.seconds, [&](int t, int64_t i) {
@@ -169,9 +204,9 @@ int main(int argc, char** argv) {
       "%.1fx raw 1 writer)\n",
       grpc_rate, grpc_rate / raw64, args.clients, grpc_rate / raw1);
 
-  std::vector<std::unique_ptr<httplib::Client>> http;
+  std::vector<std::unique_ptr<httplib::SSLClient>> http;
   for (int t = 0; t < args.clients; ++t) {
-    http.push_back(std::make_unique<httplib::Client>("127.0.0.1", srv.rest));
+    http.push_back(NewSslClient(*creds, srv.rest));
   }
   double rest_rate = RunFor(args.clients, args.seconds, [&](int t, int64_t i) {
     mk::api::Pod pod;

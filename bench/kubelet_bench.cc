@@ -320,14 +320,21 @@ int main(int argc, char** argv) {
   std::string node = "bench-" + tag;
   std::string grpc_addr = absl::StrCat("127.0.0.1:", grpc);
   Child kubelet =
-      Spawn({bindir + "/mk-kubelet", "--apiserver=" + grpc_addr, "--node-name=" + node,
-             "--docker-socket=" + args.socket, "--root-dir=" + args.dir + "/kubelet", "--port=0"},
+      // The admin kubeconfig the apiserver wrote (TLS + client certificate).
+      Spawn({bindir + "/mk-kubelet", "--kubeconfig=" + args.dir + "/data/admin.kubeconfig",
+             "--apiserver=" + grpc_addr, "--node-name=" + node, "--docker-socket=" + args.socket,
+             "--root-dir=" + args.dir + "/kubelet", "--port=0"},
             "ready node=", args.dir + "/kubelet.log");
   if (kubelet.ready.empty()) {
     std::fprintf(stderr, "mk-kubelet did not start (log: %s/kubelet.log)\n", args.dir.c_str());
     return 1;
   }
-  std::unique_ptr<mk::ApiClient> client = mk::NewGrpcApiClient(grpc_addr);
+  auto made = mk::NewGrpcApiClientFromKubeconfig(args.dir + "/data/admin.kubeconfig", grpc_addr);
+  if (!made.ok()) {
+    std::fprintf(stderr, "client: %s\n", made.status().ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<mk::ApiClient> client = *std::move(made);
   Idle(kubelet.pid, args.idle_seconds, "(0 pods)");
   std::vector<double> mk_single, mk_burst;
   {

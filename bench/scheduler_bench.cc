@@ -187,7 +187,12 @@ double ThroughApiserver(const std::string& bin, const std::string& dir, int node
     return 0;
   }
   std::string addr = absl::StrCat("127.0.0.1:", srv.grpc);
-  auto client = mk::NewGrpcApiClient(addr);
+  auto made = mk::NewGrpcApiClientFromKubeconfig(dir + "/data/admin.kubeconfig", addr);
+  if (!made.ok()) {
+    std::fprintf(stderr, "client: %s\n", made.status().ToString().c_str());
+    return 0;
+  }
+  std::unique_ptr<mk::ApiClient> client = *std::move(made);
   Parallel(16, nodes, [&](int i) { (void)client->Create("nodes", "", MakeNode(i, mode)); });
   mk::scheduler::SchedulerOptions opts;
   opts.record_scores = record_scores;

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "apiserver.grpc.pb.h"
 #include "common/api_error.h"
+#include "common/kubeconfig_file.h"
 #include "common/object.h"
 #include "common/resources.h"
 #include "common/rpc_log.h"
@@ -125,7 +126,20 @@ class GrpcApiClient : public ApiClient {
   GrpcApiClient(const std::string& address, const GrpcApiClientOptions& opts) : opts_(opts) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-    channel_ = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    std::shared_ptr<grpc::ChannelCredentials> creds;
+    if (opts.ca_pem.empty()) {
+      creds = grpc::InsecureChannelCredentials();
+    } else {
+      grpc::SslCredentialsOptions ssl;
+      ssl.pem_root_certs = opts.ca_pem;
+      ssl.pem_cert_chain = opts.cert_pem;
+      ssl.pem_private_key = opts.key_pem;
+      creds = grpc::SslCredentials(ssl);
+      if (!opts.token.empty()) {
+        creds = grpc::CompositeChannelCredentials(creds, grpc::AccessTokenCredentials(opts.token));
+      }
+    }
+    channel_ = grpc::CreateCustomChannel(address, creds, args);
     stub_ = api::ApiServer::NewStub(channel_);
   }
 
@@ -296,6 +310,35 @@ class GrpcApiClient : public ApiClient {
 std::unique_ptr<ApiClient> NewGrpcApiClient(const std::string& address,
                                             const GrpcApiClientOptions& opts) {
   return std::make_unique<GrpcApiClient>(address, opts);
+}
+
+absl::StatusOr<std::unique_ptr<ApiClient>> NewGrpcApiClientFromKubeconfig(
+    const std::string& kubeconfig, const std::string& address_override, GrpcApiClientOptions base) {
+  if (kubeconfig.empty()) {
+    return absl::InvalidArgumentError(
+        "a kubeconfig is required: the apiserver serves TLS and authenticates every client");
+  }
+  absl::StatusOr<KubeconfigCredentials> creds = LoadKubeconfigCredentials(kubeconfig);
+  if (!creds.ok()) return creds.status();
+  std::string address = address_override.empty() ? creds->grpc_server : address_override;
+  if (address.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kubeconfig, ": no gRPC address (cluster extension ", kGrpcExtensionName,
+                     "); pass --apiserver HOST:PORT"));
+  }
+  if (creds->ca_pem.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kubeconfig, ": no certificate-authority; the apiserver serves TLS only"));
+  }
+  if (creds->cert_pem.empty() && creds->token.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kubeconfig, ": no client certificate and no token"));
+  }
+  base.ca_pem = creds->ca_pem;
+  base.cert_pem = creds->cert_pem;
+  base.key_pem = creds->key_pem;
+  base.token = creds->token;
+  return NewGrpcApiClient(address, base);
 }
 
 }  // namespace mk

@@ -152,11 +152,25 @@ class ApiClient {
 
 struct GrpcApiClientOptions {
   absl::Duration timeout = absl::Seconds(10);  // per call; watches have no deadline
+  // TLS: the CA bundle that signed the apiserver's serving certificate. Empty means a
+  // plaintext channel, which mk-apiserver refuses; only library tests use it.
+  std::string ca_pem;
+  // Credentials: a client certificate and key (PEM), and/or a bearer token. Secrets.
+  std::string cert_pem;
+  std::string key_pem;
+  std::string token;
 };
 
 // A client over one gRPC channel to mk.api.ApiServer at `address` ("127.0.0.1:6444").
 // Does not connect eagerly: the first call does (and fails with Unavailable if it can't).
 std::unique_ptr<ApiClient> NewGrpcApiClient(const std::string& address,
                                             const GrpcApiClientOptions& opts = {});
+
+// The daemons' way in: TLS and credentials from the kubeconfig at `kubeconfig` (its current
+// context); the gRPC address from `address_override` if set, else from the kubeconfig's
+// mk.io/grpc cluster extension. `base` supplies the other options (timeout).
+absl::StatusOr<std::unique_ptr<ApiClient>> NewGrpcApiClientFromKubeconfig(
+    const std::string& kubeconfig, const std::string& address_override,
+    GrpcApiClientOptions base = {});
 
 }  // namespace mk

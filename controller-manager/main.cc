@@ -1,4 +1,5 @@
-// mk-controller-manager: --apiserver HOST:PORT (gRPC), --leader-elect, --v N, and the node
+// mk-controller-manager: --kubeconfig PATH (TLS credentials and the gRPC address),
+// --apiserver HOST:PORT (overrides the address), --leader-elect, --v N, and the node
 // lifecycle and leader election timings. Prints "ready" on stdout once its caches are
 // synced; runs the controllers while leading (always without --leader-elect); exits on
 // SIGTERM/SIGINT (releasing the lease).
@@ -21,7 +22,8 @@
 namespace {
 
 struct Flags {
-  std::string apiserver = "127.0.0.1:6444";
+  std::string kubeconfig;
+  std::string apiserver;  // overrides the kubeconfig's gRPC address
   bool leader_elect = false;
   absl::Duration lease_duration = absl::Seconds(15);
   absl::Duration renew_deadline = absl::Seconds(10);
@@ -34,15 +36,15 @@ struct Flags {
 };
 
 void Usage() {
-  std::fprintf(
-      stderr,
-      "usage: mk-controller-manager [--apiserver HOST:PORT] [--leader-elect[=true|false]]\n"
-      "  [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s]\n"
-      "  [--leader-elect-retry-period 2s] [--node-monitor-grace-period 40s]\n"
-      "  [--node-monitor-period 5s] [--pod-eviction-timeout D (ignored: pods are\n"
-      "  evicted after their tolerationSeconds)]\n"
-      "  [--horizontal-pod-autoscaler-sync-period 15s]\n"
-      "  [--horizontal-pod-autoscaler-downscale-stabilization 5m] [--v N]\n");
+  std::fprintf(stderr,
+               "usage: mk-controller-manager --kubeconfig PATH [--apiserver HOST:PORT]\n"
+               "   [--leader-elect[=true|false]]\n"
+               "  [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s]\n"
+               "  [--leader-elect-retry-period 2s] [--node-monitor-grace-period 40s]\n"
+               "  [--node-monitor-period 5s] [--pod-eviction-timeout D (ignored: pods are\n"
+               "  evicted after their tolerationSeconds)]\n"
+               "  [--horizontal-pod-autoscaler-sync-period 15s]\n"
+               "  [--horizontal-pod-autoscaler-downscale-stabilization 5m] [--v N]\n");
 }
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -72,6 +74,9 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     } else if (arg == "apiserver" || arg == "master") {
       if (!next()) return false;
       f->apiserver = value;
+    } else if (arg == "kubeconfig") {
+      if (!next()) return false;
+      f->kubeconfig = value;
     } else if (arg == "leader-elect-lease-duration") {
       if (!duration(&f->lease_duration)) return false;
     } else if (arg == "leader-elect-renew-deadline") {
@@ -119,7 +124,13 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // every thread inherits the mask
 
-  std::unique_ptr<mk::ApiClient> client = mk::NewGrpcApiClient(flags.apiserver);
+  absl::StatusOr<std::unique_ptr<mk::ApiClient>> made =
+      mk::NewGrpcApiClientFromKubeconfig(flags.kubeconfig, flags.apiserver);
+  if (!made.ok()) {
+    MK_LOG(E) << "--kubeconfig: " << made.status();
+    return 2;
+  }
+  std::unique_ptr<mk::ApiClient> client = *std::move(made);
   mk::controller_manager::ControllerManagerOptions opts;
   opts.node_lifecycle.grace_period = flags.grace;
   opts.node_lifecycle.monitor_period = flags.monitor_period;

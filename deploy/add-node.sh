@@ -20,8 +20,13 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   exit 0
 fi
 mkdir -p "$LOGS" "$RUN" "$STATE/kubelet/$NAME"
+# The node's credentials: a client certificate system:node:NAME (group system:nodes) from the
+# cluster CA in the apiserver's data dir.
+KC="$STATE/kubelet/$NAME.kubeconfig"
+[ -f "$KC" ] || "$BIN/mk-kubeconfig" --data-dir="$STATE/apiserver" --user="system:node:$NAME" \
+  --group=system:nodes --out="$KC"
 # --port 0: the kernel picks the kubelet's log/stats port, so nodes on one machine never clash.
-nohup "$BIN/mk-kubelet" --apiserver="$GRPC" --node-name="$NAME" \
+nohup "$BIN/mk-kubelet" --kubeconfig="$KC" --apiserver="$GRPC" --node-name="$NAME" \
   --docker-socket=/var/run/docker.sock --root-dir="$STATE/kubelet/$NAME" --port=0 "$@" \
   >>"$LOGS/mk-kubelet-$NAME.log" 2>&1 &
 echo $! >"$pidfile"

@@ -2,7 +2,7 @@
 # Builds the images of the docker-compose demo (deploy/docker-compose.yml) with no registry
 # access — nothing is pulled:
 #   mk/daemons:dev   FROM scratch: bin/mk-apiserver, mk-scheduler, mk-controller-manager,
-#                    mk-kubelet, mkctl, mk-pause (whichever BUILD_DIR/bin has), exactly the
+#                    mk-kubelet, mkctl, mk-kubeconfig, mk-pause (whichever BUILD_DIR/bin has), exactly the
 #                    shared libraries they load (ldd, dynamic loader included, paths kept),
 #                    the CA bundle, busybox (the node entrypoint is a one-line sh script) and
 #                    mk-node-name (deploy/node-name.c: the node's stable name)
@@ -94,7 +94,7 @@ base_rootfs() {
 # --- mk/daemons ------------------------------------------------------------------------------
 if ((DEBIAN)); then
   mkdir -p "$WORK/ctx/bin"
-  for b in mk-apiserver mk-scheduler mk-controller-manager mk-kubelet mkctl mk-pause; do
+  for b in mk-apiserver mk-kubeconfig mk-scheduler mk-controller-manager mk-kubelet mkctl mk-pause; do
     [[ -x "$BIN/$b" ]] && cp "$BIN/$b" "$WORK/ctx/bin/"
   done
   gcc -static -O2 -o "$WORK/ctx/bin/mk-node-name" "$ROOT/deploy/node-name.c"
@@ -103,7 +103,7 @@ fi
 D="$WORK/daemons"
 base_rootfs "$D"
 found=()
-for b in mk-apiserver mk-scheduler mk-controller-manager mk-kubelet mkctl mk-pause; do
+for b in mk-apiserver mk-kubeconfig mk-scheduler mk-controller-manager mk-kubelet mkctl mk-pause; do
   if [[ -x "$BIN/$b" ]]; then
     add_with_libs "$D" "$BIN/$b" "/bin/$b"
     found+=("$b")

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Installs mk on a machine (VM) as systemd services: binaries in /usr/local/bin, units in
-# /etc/systemd/system, flags in /etc/mk/<unit>.env, a kubeconfig in /etc/mk/kubeconfig.
+# /etc/systemd/system, flags in /etc/mk/<unit>.env. Security is on: the apiserver creates its
+# CA, certificates and kubeconfigs in /var/lib/mk/apiserver on first start (TLS only, every
+# client authenticated); /etc/mk/kubeconfig links to its admin.kubeconfig.
 #
 #   deploy/install.sh --control-plane [--bind IP]                  # apiserver, scheduler, controller-manager
-#   deploy/install.sh --node --apiserver HOST:PORT [--node-name N] [--node-labels k=v,..]
-#                     [--cpu N] [--memory Q]                       # a kubelet joining HOST:PORT (gRPC)
-#   both flags together: a control-plane machine that is also a node (like minikube's).
+#   deploy/install.sh --node --apiserver HOST:PORT --kubeconfig FILE [--node-name N]
+#                     [--node-labels k=v,..] [--cpu N] [--memory Q] # a kubelet joining HOST:PORT (gRPC)
+#     FILE: the node's credentials, made on the control plane with
+#     mk-kubeconfig --user system:node:N --group system:nodes --server https://CP:6443
+#       --grpc-server CP:6444 --out FILE     (CP must be one of the apiserver's SANs: --bind
+#       or its hostname, or add --tls-san to /etc/mk/mk-apiserver.env)
+#   both flags together: a control-plane machine that is also a node (like minikube's); the
+#   node's kubeconfig is then made here once the apiserver is up.
 # Common options:
 #   --build-dir DIR   where bin/ is (default: build, relative to the repo)
 #   --prefix DESTROOT install under DESTROOT instead of / (for packaging and tests); systemctl
@@ -17,9 +24,9 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 CONTROL=0 NODE=0 START=1 FORCE=0
-BUILD=build DEST=/ APISERVER="" BIND=0.0.0.0
+BUILD=build DEST=/ APISERVER="" BIND=0.0.0.0 NODE_KUBECONFIG=""
 NODE_NAME="" NODE_LABELS="" CPU="" MEMORY=""
-usage() { sed -n '2,16p' "$0" >&2; exit 2; }
+usage() { sed -n '2,25p' "$0" >&2; exit 2; }
 while (($#)); do
   case "$1" in
     --control-plane) CONTROL=1 ;;
@@ -27,6 +34,7 @@ while (($#)); do
     --apiserver) APISERVER=${2:?}; shift ;;
     --apiserver=*) APISERVER=${1#*=} ;;
     --bind) BIND=${2:?}; shift ;;
+    --kubeconfig) NODE_KUBECONFIG=${2:?}; shift ;;
     --node-name) NODE_NAME=${2:?}; shift ;;
     --node-labels) NODE_LABELS=${2:?}; shift ;;
     --cpu) CPU=${2:?}; shift ;;
@@ -53,7 +61,7 @@ DEST=$(mkdir -p "$DEST" && cd "$DEST" && pwd)
 R=${DEST%/}  # "" for /
 
 need=()
-((CONTROL)) && need+=(mk-apiserver mk-scheduler mk-controller-manager)
+((CONTROL)) && need+=(mk-apiserver mk-kubeconfig mk-scheduler mk-controller-manager)
 ((NODE)) && need+=(mk-kubelet mk-pause)
 need+=(mkctl)
 
@@ -90,36 +98,31 @@ EOF
 }
 
 if ((CONTROL)); then
-  # mk has no authentication yet: bind to a private network address (--bind) or firewall
-  # ports 6443 (REST) and 6444 (gRPC) to the cluster's machines.
+  # TLS and authentication are on; still, bind to a private network address (--bind) or
+  # firewall ports 6443 (REST) and 6444 (gRPC) to the cluster's machines.
   write_env mk-apiserver MK_APISERVER_FLAGS \
     "--data-dir=/var/lib/mk/apiserver --listen=$BIND:6443 --grpc-listen=$BIND:6444"
   local_grpc=127.0.0.1:6444
   [[ "$BIND" == 0.0.0.0 ]] || local_grpc=$BIND:6444
-  write_env mk-scheduler MK_SCHEDULER_FLAGS "--apiserver=$local_grpc --leader-elect"
-  write_env mk-controller-manager MK_CONTROLLER_MANAGER_FLAGS "--apiserver=$local_grpc --leader-elect"
-  rest_host=127.0.0.1
-  [[ "$BIND" == 0.0.0.0 ]] || rest_host=$BIND
-  cat >"$R/etc/mk/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: mk
-  cluster:
-    server: http://$rest_host:6443
-users:
-- name: admin
-  user: {}
-contexts:
-- name: mk
-  context: {cluster: mk, user: admin, namespace: default}
-current-context: mk
-EOF
-  echo "wrote $R/etc/mk/kubeconfig"
+  write_env mk-scheduler MK_SCHEDULER_FLAGS \
+    "--kubeconfig=/var/lib/mk/apiserver/scheduler.kubeconfig --apiserver=$local_grpc --leader-elect"
+  write_env mk-controller-manager MK_CONTROLLER_MANAGER_FLAGS \
+    "--kubeconfig=/var/lib/mk/apiserver/controller-manager.kubeconfig --apiserver=$local_grpc --leader-elect"
+  # The apiserver writes admin.kubeconfig (cluster admin, 0600) on start.
+  ln -sfn /var/lib/mk/apiserver/admin.kubeconfig "$R/etc/mk/kubeconfig"
+  echo "linked $R/etc/mk/kubeconfig -> /var/lib/mk/apiserver/admin.kubeconfig"
 fi
 
 if ((NODE)); then
-  flags="--apiserver=$APISERVER --docker-socket=/var/run/docker.sock --root-dir=/var/lib/mk/kubelet"
+  flags="--kubeconfig=/etc/mk/kubelet.kubeconfig --apiserver=$APISERVER"
+  flags+=" --docker-socket=/var/run/docker.sock --root-dir=/var/lib/mk/kubelet"
+  if [[ -n "$NODE_KUBECONFIG" ]]; then
+    install -m 0600 "$NODE_KUBECONFIG" "$R/etc/mk/kubelet.kubeconfig"
+    echo "installed $R/etc/mk/kubelet.kubeconfig"
+  elif ((!CONTROL)) && [[ ! -f "$R/etc/mk/kubelet.kubeconfig" ]]; then
+    echo "warning: no --kubeconfig: put the node's kubeconfig in /etc/mk/kubelet.kubeconfig" \
+      "before mk-kubelet starts (see --help)" >&2
+  fi
   [[ -n "$NODE_NAME" ]] && flags+=" --node-name=$NODE_NAME"
   [[ -n "$NODE_LABELS" ]] && flags+=" --node-labels=$NODE_LABELS"
   [[ -n "$CPU" ]] && flags+=" --cpu=$CPU"
@@ -144,11 +147,28 @@ if [[ -z "$R" ]]; then
 fi
 
 if [[ -z "$R" ]] && ((START)) && [[ -d /run/systemd/system ]] && ((${#units[@]})); then
-  if [[ -z "$(ls -A "$HOME/.mk" 2>/dev/null)" && -f /etc/mk/kubeconfig ]]; then
-    mkdir -p "$HOME/.mk" && cp /etc/mk/kubeconfig "$HOME/.mk/config"
-  fi
   systemctl daemon-reload
-  systemctl enable --now "${units[@]}"
+  control=() kubelet=()
+  for u in "${units[@]}"; do
+    if [[ "$u" == mk-kubelet.service ]]; then kubelet+=("$u"); else control+=("$u"); fi
+  done
+  ((${#control[@]})) && systemctl enable --now "${control[@]}"
+  if ((CONTROL)); then
+    for _ in $(seq 1 100); do
+      [[ -f /var/lib/mk/apiserver/admin.kubeconfig ]] && break
+      sleep 0.2
+    done
+    if [[ ! -e "$HOME/.mk/config" && -f /var/lib/mk/apiserver/admin.kubeconfig ]]; then
+      mkdir -p "$HOME/.mk" && chmod 0700 "$HOME/.mk"
+      install -m 0600 /var/lib/mk/apiserver/admin.kubeconfig "$HOME/.mk/config"
+    fi
+    if ((NODE)) && [[ ! -f /etc/mk/kubelet.kubeconfig ]]; then
+      node=${NODE_NAME:-$(hostname)}
+      /usr/local/bin/mk-kubeconfig --data-dir=/var/lib/mk/apiserver --user="system:node:$node" \
+        --group=system:nodes --out=/etc/mk/kubelet.kubeconfig
+    fi
+  fi
+  ((${#kubelet[@]})) && systemctl enable --now "${kubelet[@]}"
   systemctl --no-pager --lines=0 status "${units[@]}" || true
 else
   echo "not starting services (DESTROOT=$DEST, systemd running: $([[ -d /run/systemd/system ]] && echo yes || echo no)); units: ${units[*]}"

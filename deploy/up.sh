@@ -4,6 +4,10 @@
 # mk-controller-manager and one mk-kubelet on the local Docker engine (dockerd is started if
 # none answers), and mkctl configured in ~/.mk/config. Safe to run again: running daemons are
 # left alone. Stop with deploy/down.sh; add a node with deploy/add-node.sh NAME.
+# Security is on: the apiserver serves TLS only, creates its CA and certificates in
+# $STATE/apiserver/pki on first start and writes admin/scheduler/controller-manager
+# kubeconfigs next to them; the kubelet gets one from mk-kubeconfig; ~/.mk/config is a copy
+# of admin.kubeconfig (cluster admin: keep it private).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -16,7 +20,7 @@ GRPC=${MK_GRPC_ADDR:-127.0.0.1:6444}
 
 ./deploy/install-deps.sh
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets=(mk-apiserver mkctl)
+targets=(mk-apiserver mk-kubeconfig mkctl)
 for t in mk-scheduler mk-controller-manager mk-kubelet mk-pause; do
   ninja -C "$BUILD" -t targets all | grep -q "^$t:" && targets+=("$t")
 done
@@ -38,44 +42,45 @@ start() {
 
 start mk-apiserver "$ROOT/$BUILD/bin/mk-apiserver" --data-dir="$STATE/apiserver" \
   --listen="$REST" --grpc-listen="$GRPC"
+API="$STATE/apiserver"
+CA="$API/pki/ca.crt"
+REST_HOST=${REST%:*}
+[ "$REST_HOST" = 0.0.0.0 ] && REST_HOST=127.0.0.1  # the serving certificate names 127.0.0.1
+ready() {
+  [ -f "$API/admin.kubeconfig" ] &&
+    curl -sf --cacert "$CA" "https://$REST_HOST:${REST##*:}/readyz" >/dev/null
+}
 for _ in $(seq 1 100); do
-  curl -sf "http://$REST/readyz" >/dev/null && break
+  ready && break
   sleep 0.1
 done
-curl -sf "http://$REST/readyz" >/dev/null || { echo "apiserver did not start; see $LOGS/mk-apiserver.log"; exit 1; }
+ready || { echo "apiserver did not start; see $LOGS/mk-apiserver.log"; exit 1; }
 
 # The other daemons, when this checkout has them: gRPC clients of the apiserver.
 BIN="$ROOT/$BUILD/bin"
-[ -x "$BIN/mk-scheduler" ] && start mk-scheduler "$BIN/mk-scheduler" --apiserver="$GRPC"
+# The kubeconfigs name 127.0.0.1 unless the apiserver listens on one specific address;
+# --apiserver pins the gRPC address to $GRPC either way.
+[ -x "$BIN/mk-scheduler" ] && start mk-scheduler "$BIN/mk-scheduler" \
+  --kubeconfig="$API/scheduler.kubeconfig" --apiserver="$GRPC"
 [ -x "$BIN/mk-controller-manager" ] &&
-  start mk-controller-manager "$BIN/mk-controller-manager" --apiserver="$GRPC"
+  start mk-controller-manager "$BIN/mk-controller-manager" \
+    --kubeconfig="$API/controller-manager.kubeconfig" --apiserver="$GRPC"
 if [ -x "$BIN/mk-kubelet" ]; then
   # shellcheck source=tests/e2e/lib/docker-env.sh
   MK_E2E_STATE="$RUN/docker"
   source "$ROOT/tests/e2e/lib/docker-env.sh"
   mk_start_dockerd "$LOGS"
   NODE=${MK_NODE_NAME:-$(hostname)}
-  start mk-kubelet "$BIN/mk-kubelet" --apiserver="$GRPC" --node-name="$NODE" \
+  mkdir -p "$STATE/kubelet/$NODE"
+  KC="$STATE/kubelet/$NODE.kubeconfig"
+  [ -f "$KC" ] || "$BIN/mk-kubeconfig" --data-dir="$API" --user="system:node:$NODE" \
+    --group=system:nodes --out="$KC"
+  start mk-kubelet "$BIN/mk-kubelet" --kubeconfig="$KC" --apiserver="$GRPC" --node-name="$NODE" \
     --docker-socket=/var/run/docker.sock --root-dir="$STATE/kubelet/$NODE"
 fi
 
 mkdir -p "$HOME/.mk"
-cat >"$HOME/.mk/config" <<CFG
-apiVersion: v1
-kind: Config
-clusters:
-- name: mk
-  cluster:
-    server: http://$REST
-users:
-- name: admin
-  user: {}
-contexts:
-- name: mk
-  context:
-    cluster: mk
-    user: admin
-    namespace: default
-current-context: mk
-CFG
-echo "mk is up: try 'mkctl get namespaces' (kubeconfig: ~/.mk/config)"
+chmod 700 "$HOME/.mk"
+install -m 600 "$API/admin.kubeconfig" "$HOME/.mk/config"
+echo "mk is up: try 'mkctl get namespaces' (kubeconfig: ~/.mk/config, a copy of"
+echo "$API/admin.kubeconfig; stock kubectl works with it too: kubectl --kubeconfig ~/.mk/config)"

@@ -1,5 +1,6 @@
 #include "kubectl/cli.h"
 
+#include <cstdlib>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -130,7 +131,13 @@ int RunMkctl(const std::vector<std::string>& argv, std::istream& in, std::ostrea
     return 0;
   }
   std::string path = env.args.Get("kubeconfig");
-  if (path.empty()) path = DefaultKubeconfigPath();
+  if (path.empty()) {
+    // $KUBECONFIG: kubectl merges a list; mk uses its first file.
+    const char* env_path = std::getenv("KUBECONFIG");
+    std::string first = env_path != nullptr ? env_path : "";
+    first = first.substr(0, first.find(':'));
+    path = first.empty() ? DefaultKubeconfigPath() : first;
+  }
   auto kc = LoadKubeconfig(path, env.args.Get("context"));
   if (!kc.ok()) {
     err << "error: " << kc.status().message() << "\n";
@@ -144,13 +151,16 @@ int RunMkctl(const std::vector<std::string>& argv, std::istream& in, std::ostrea
 
   ClientOptions opts;
   opts.server = env.args.Has("server") ? env.args.Get("server") : env.kubeconfig.server;
-  if (opts.server.empty()) opts.server = "http://127.0.0.1:6443";
-  if (opts.server.find("://") == std::string::npos) opts.server = "http://" + opts.server;
+  if (opts.server.empty()) opts.server = "https://127.0.0.1:6443";
+  if (opts.server.find("://") == std::string::npos) opts.server = "https://" + opts.server;
   while (!opts.server.empty() && opts.server.back() == '/') opts.server.pop_back();
   opts.token = env.args.Has("token") ? env.args.Get("token") : env.kubeconfig.token;
   opts.ca_file = env.kubeconfig.ca_file;
   opts.client_cert_file = env.kubeconfig.client_cert_file;
   opts.client_key_file = env.kubeconfig.client_key_file;
+  opts.ca_pem = env.kubeconfig.ca_pem;
+  opts.client_cert_pem = env.kubeconfig.client_cert_pem;
+  opts.client_key_pem = env.kubeconfig.client_key_pem;
   opts.insecure = env.kubeconfig.insecure || env.args.GetBool("insecure-skip-tls-verify");
   int v = 0;
   absl::SimpleAtoi(env.args.Get("v"), &v);

@@ -1,6 +1,12 @@
 #include "kubectl/client.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
@@ -20,6 +26,29 @@ std::string HostPort(const std::string& server) {
   if (size_t p = s.find("://"); p != std::string::npos) s = s.substr(p + 3);
   if (size_t p = s.find('/'); p != std::string::npos) s = s.substr(0, p);
   return s;
+}
+
+std::string PemOrFile(const std::string& pem, const std::string& file) {
+  if (!pem.empty() || file.empty()) return pem;
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// scheme://host:port → its parts; the port defaults from the scheme.
+void SplitServer(const std::string& server, bool* https, std::string* host, int* port) {
+  *https = absl::StartsWith(server, "https://");
+  std::string hp = HostPort(server);
+  *port = *https ? 443 : 80;
+  size_t colon = hp.rfind(':');
+  size_t bracket = hp.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+    *port = std::atoi(hp.c_str() + colon + 1);
+    hp = hp.substr(0, colon);
+  }
+  if (hp.size() > 2 && hp.front() == '[' && hp.back() == ']') hp = hp.substr(1, hp.size() - 2);
+  *host = hp;
 }
 
 }  // namespace
@@ -68,19 +97,51 @@ bool IsConnectionError(const absl::Status& status) {
 Client::Client(ClientOptions opts) : opts_(std::move(opts)) { http_ = NewHttp(false); }
 Client::~Client() = default;
 
-std::unique_ptr<httplib::Client> Client::NewHttp(bool streaming) const {
-  std::unique_ptr<httplib::Client> c;
-  if (!opts_.client_cert_file.empty()) {
-    c = std::make_unique<httplib::Client>(opts_.server, opts_.client_cert_file,
-                                          opts_.client_key_file);
+std::unique_ptr<httplib::ClientImpl> Client::NewHttp(bool streaming) const {
+  bool https = false;
+  std::string host;
+  int port = 0;
+  SplitServer(opts_.server, &https, &host, &port);
+  std::unique_ptr<httplib::ClientImpl> c;
+  if (https) {
+    std::string cert_pem = PemOrFile(opts_.client_cert_pem, opts_.client_cert_file);
+    std::string key_pem = PemOrFile(opts_.client_key_pem, opts_.client_key_file);
+    std::unique_ptr<httplib::SSLClient> ssl;
+    X509* cert = nullptr;
+    EVP_PKEY* key = nullptr;
+    if (!cert_pem.empty() && !key_pem.empty()) {
+      BIO* b = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
+      cert = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+      BIO_free(b);
+      b = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+      key = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
+      BIO_free(b);
+    }
+    if (cert != nullptr && key != nullptr) {
+      ssl = std::make_unique<httplib::SSLClient>(host, port, cert, key);
+    } else {
+      ssl = std::make_unique<httplib::SSLClient>(host, port);
+    }
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    std::string ca_pem = PemOrFile(opts_.ca_pem, opts_.ca_file);
+    if (!ca_pem.empty()) {
+      X509_STORE* store = X509_STORE_new();
+      BIO* b = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+      while (X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
+        X509_STORE_add_cert(store, ca);
+        X509_free(ca);
+      }
+      BIO_free(b);
+      ssl->set_ca_cert_store(store);  // the SSL context owns it now
+    }
+    ERR_clear_error();
+    ssl->enable_server_certificate_verification(!opts_.insecure);
+    c = std::move(ssl);
   } else {
-    c = std::make_unique<httplib::Client>(opts_.server);
+    c = std::make_unique<httplib::ClientImpl>(host, port);
   }
   if (!opts_.token.empty()) c->set_bearer_token_auth(opts_.token);
-  if (absl::StartsWith(opts_.server, "https://")) {
-    if (!opts_.ca_file.empty()) c->set_ca_cert_path(opts_.ca_file);
-    c->enable_server_certificate_verification(!opts_.insecure);
-  }
   c->set_connection_timeout(5, 0);
   if (streaming) {
     c->set_read_timeout(24 * 3600, 0);

@@ -16,18 +16,22 @@
 #include "common/resources.h"
 
 namespace httplib {
-class Client;
+class ClientImpl;
 struct Response;
 }  // namespace httplib
 
 namespace mk::kubectl {
 
 struct ClientOptions {
-  std::string server;  // "http://127.0.0.1:6443"
+  std::string server;  // "https://127.0.0.1:6443"
   std::string token;
   std::string ca_file;
   std::string client_cert_file;
   std::string client_key_file;
+  // In-memory PEM (kubeconfig *-data); used when set, else the files above.
+  std::string ca_pem;
+  std::string client_cert_pem;
+  std::string client_key_pem;  // secret
   bool insecure = false;
   int verbosity = 0;
   int timeout_seconds = 0;           // 0: no request timeout
@@ -70,14 +74,14 @@ class Client {
  private:
   absl::StatusOr<Json> Do(const std::string& method, const std::string& path,
                           const std::string& body, const std::string& content_type);
-  std::unique_ptr<httplib::Client> NewHttp(bool streaming) const;
+  std::unique_ptr<httplib::ClientImpl> NewHttp(bool streaming) const;
   absl::Status ErrorFrom(int status, const std::string& body) const;
   absl::Status ConnectionError(const std::string& detail) const;
   // Prints each `Warning: 299 - "text"` header as kubectl does: "Warning: text".
   void PrintWarnings(const httplib::Response& res) const;
 
   ClientOptions opts_;
-  std::unique_ptr<httplib::Client> http_;
+  std::unique_ptr<httplib::ClientImpl> http_;
 };
 
 }  // namespace mk::kubectl

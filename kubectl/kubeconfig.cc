@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/manifest.h"
 
@@ -23,6 +24,17 @@ const Json* Named(const Json& raw, const char* list, const std::string& name, co
 std::string Str(const Json& j, const char* key) {
   if (!j.contains(key) || !j[key].is_string()) return "";
   return j[key].get<std::string>();
+}
+
+// A *-data field: base64 of PEM text.
+absl::Status Data(const Json& j, const char* key, const std::string& path, std::string* out) {
+  std::string b64 = Str(j, key);
+  if (b64.empty()) return absl::OkStatus();
+  if (!absl::Base64Unescape(b64, out)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("error loading config file \"", path, "\": ", key, " is not base64"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -66,6 +78,9 @@ absl::StatusOr<Kubeconfig> LoadKubeconfig(const std::string& path, const std::st
   if (const Json* cl = Named(kc.raw, "clusters", kc.cluster, "cluster")) {
     kc.server = Str(*cl, "server");
     kc.ca_file = Str(*cl, "certificate-authority");
+    if (absl::Status s = Data(*cl, "certificate-authority-data", path, &kc.ca_pem); !s.ok()) {
+      return s;
+    }
     kc.insecure = cl->contains("insecure-skip-tls-verify") &&
                   (*cl)["insecure-skip-tls-verify"].is_boolean() &&
                   (*cl)["insecure-skip-tls-verify"].get<bool>();
@@ -74,6 +89,13 @@ absl::StatusOr<Kubeconfig> LoadKubeconfig(const std::string& path, const std::st
     kc.token = Str(*user, "token");
     kc.client_cert_file = Str(*user, "client-certificate");
     kc.client_key_file = Str(*user, "client-key");
+    if (absl::Status s = Data(*user, "client-certificate-data", path, &kc.client_cert_pem);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = Data(*user, "client-key-data", path, &kc.client_key_pem); !s.ok()) {
+      return s;
+    }
   }
   return kc;
 }

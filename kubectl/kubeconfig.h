@@ -14,12 +14,16 @@ struct Kubeconfig {
   bool loaded = false;  // false when the file does not exist
   std::string context;  // the context in use
   std::string cluster;  // its cluster name
-  std::string server;   // "http://127.0.0.1:6443"
+  std::string server;   // "https://127.0.0.1:6443"
   std::string ns;       // the context's namespace ("" if none)
   std::string token;
   std::string ca_file;
   std::string client_cert_file;
   std::string client_key_file;
+  // The *-data forms, base64-decoded: PEM text (the key is secret).
+  std::string ca_pem;
+  std::string client_cert_pem;
+  std::string client_key_pem;
   bool insecure = false;
   Json raw = Json::object();
 };

@@ -1,5 +1,6 @@
 // mk-kubelet: flags → options → Start() → wait for SIGTERM/SIGINT → Shutdown().
-// Flags use Kubernetes' dashed spelling: --apiserver HOST:PORT (gRPC), --node-name,
+// Flags use Kubernetes' dashed spelling: --kubeconfig PATH (TLS credentials, gRPC address),
+// --apiserver HOST:PORT (overrides the address), --node-name,
 // --docker-socket, --root-dir, --node-labels k=v,…, --cpu, --memory, --max-pods, --network,
 // --pause-binary, --node-ip, --address (log server, default 127.0.0.1), --port (default
 // 10250, 0 = the kernel picks), --node-lease-renew-interval (10s),
@@ -37,7 +38,8 @@
 namespace {
 
 struct Flags {
-  std::string apiserver = "127.0.0.1:6444";
+  std::string kubeconfig;
+  std::string apiserver;  // overrides the kubeconfig's gRPC address
   std::string node_name;
   std::string docker_socket = "/var/run/docker.sock";
   std::string root_dir = "/var/lib/mk/kubelet";
@@ -57,7 +59,8 @@ struct Flags {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: mk-kubelet --apiserver HOST:PORT [--node-name NAME] [--docker-socket PATH]\n"
+               "usage: mk-kubelet --kubeconfig PATH [--apiserver HOST:PORT] [--node-name NAME]\n"
+               "   [--docker-socket PATH]\n"
                "  [--root-dir DIR] [--node-labels k=v,...] [--cpu N] [--memory Q] [--max-pods N]\n"
                "  [--network NAME] [--pause-binary PATH] [--node-ip IP] [--address IP]\n"
                "  [--port N] [--node-lease-renew-interval 10s]\n"
@@ -68,6 +71,7 @@ void Usage() {
 bool ParseFlags(int argc, char** argv, Flags* f) {
   std::map<std::string, std::string*> strings{
       {"apiserver", &f->apiserver},
+      {"kubeconfig", &f->kubeconfig},
       {"node-name", &f->node_name},
       {"docker-socket", &f->docker_socket},
       {"root-dir", &f->root_dir},
@@ -204,7 +208,13 @@ int main(int argc, char** argv) {
     MK_LOG(E) << "docker info: " << info.status();
     return 1;
   }
-  std::unique_ptr<mk::ApiClient> api = mk::NewGrpcApiClient(flags.apiserver);
+  absl::StatusOr<std::unique_ptr<mk::ApiClient>> made =
+      mk::NewGrpcApiClientFromKubeconfig(flags.kubeconfig, flags.apiserver);
+  if (!made.ok()) {
+    MK_LOG(E) << "--kubeconfig: " << made.status();
+    return 2;
+  }
+  std::unique_ptr<mk::ApiClient> api = *std::move(made);
   mk::EventRecorder recorder(api.get(), "kubelet", flags.node_name);
   mk::kubelet::RecorderEventSink sink(&recorder);
 

@@ -1,4 +1,5 @@
-// mk-scheduler: --apiserver HOST:PORT (gRPC), --leader-elect, --v N. Prints "ready" on
+// mk-scheduler: --kubeconfig PATH (TLS credentials and the gRPC address), --apiserver
+// HOST:PORT (overrides the address), --leader-elect, --v N. Prints "ready" on
 // stdout once its caches are synced; schedules while leading (always without
 // --leader-elect); exits on SIGTERM/SIGINT.
 
@@ -20,7 +21,8 @@
 namespace {
 
 struct Flags {
-  std::string apiserver = "127.0.0.1:6444";
+  std::string kubeconfig;
+  std::string apiserver;  // overrides the kubeconfig's gRPC address
   bool leader_elect = false;
   std::string scheduler_name = "default-scheduler";
   int bind_workers = 16;
@@ -31,7 +33,8 @@ struct Flags {
 void Usage() {
   std::fprintf(
       stderr,
-      "usage: mk-scheduler [--apiserver HOST:PORT] [--leader-elect[=true|false]]\n"
+      "usage: mk-scheduler --kubeconfig PATH [--apiserver HOST:PORT] "
+      "[--leader-elect[=true|false]]\n"
       "  [--scheduler-name NAME] [--bind-workers N] [--record-scores=true|false] [-v N]\n");
 }
 
@@ -70,6 +73,9 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     } else if (arg == "apiserver") {
       if (!next()) return false;
       f->apiserver = value;
+    } else if (arg == "kubeconfig") {
+      if (!next()) return false;
+      f->kubeconfig = value;
     } else if (arg == "scheduler-name") {
       if (!next()) return false;
       f->scheduler_name = value;
@@ -104,7 +110,13 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // every thread inherits the mask
 
-  std::unique_ptr<mk::ApiClient> client = mk::NewGrpcApiClient(flags.apiserver);
+  absl::StatusOr<std::unique_ptr<mk::ApiClient>> made =
+      mk::NewGrpcApiClientFromKubeconfig(flags.kubeconfig, flags.apiserver);
+  if (!made.ok()) {
+    MK_LOG(E) << "--kubeconfig: " << made.status();
+    return 2;
+  }
+  std::unique_ptr<mk::ApiClient> client = *std::move(made);
   mk::scheduler::SchedulerOptions opts;
   opts.scheduler_name = flags.scheduler_name;
   opts.bind_workers = flags.bind_workers;

@@ -59,8 +59,9 @@ MK_REGISTRY_PORT=$(free_port 15000)
 MK_COMPOSE_ROOT=$(mktemp -d /tmp/mkdemotest-root.XXXXXX)
 REG="127.0.0.1:$MK_REGISTRY_PORT"
 COMPOSE=(docker-compose -f "$ROOT/deploy/docker-compose.yml")
-MKCTL=("$BIN/mkctl" --server "http://127.0.0.1:$MK_REST_PORT")
 WORK=$(mktemp -d /tmp/mkdemotest-work.XXXXXX)
+# The admin kubeconfig the apiserver writes into its volume (deploy/compose-kubeconfig.sh).
+MKCTL=("$BIN/mkctl" --kubeconfig "$WORK/kubeconfig")
 
 cleanup() {
   local rc=$?
@@ -130,9 +131,18 @@ say "docker-compose up -d ${services[*]}"
 "${COMPOSE[@]}" up -d "${services[@]}" >"$WORK/up.log" 2>&1 ||
   { cat "$WORK/up.log"; fail "docker-compose up failed"; }
 
-wait_for 60 curl -sf "http://127.0.0.1:$MK_REST_PORT/readyz" || fail "apiserver not ready on 127.0.0.1:$MK_REST_PORT"
+fetch_kubeconfig() {
+  "$ROOT/deploy/compose-kubeconfig.sh" >"$WORK/kubeconfig.new" && [[ -s "$WORK/kubeconfig.new" ]] &&
+    mv "$WORK/kubeconfig.new" "$WORK/kubeconfig" && chmod 600 "$WORK/kubeconfig"
+}
+wait_for 60 fetch_kubeconfig || fail "no admin kubeconfig from the apiserver container"
+wait_for 60 "${MKCTL[@]}" get namespace default || fail "apiserver not ready on 127.0.0.1:$MK_REST_PORT"
 "${MKCTL[@]}" get namespaces | grep -q '^kube-system ' || fail "mkctl get namespaces from the host"
-say "apiserver answers on 127.0.0.1:$MK_REST_PORT (REST published from its container)"
+# TLS only, and nothing for anonymous clients.
+curl -sf "http://127.0.0.1:$MK_REST_PORT/readyz" >/dev/null 2>&1 && fail "plaintext HTTP answered"
+"$BIN/mkctl" --server "https://127.0.0.1:$MK_REST_PORT" --insecure-skip-tls-verify --kubeconfig /dev/null \
+  get pods >/dev/null 2>&1 && fail "anonymous mkctl was allowed"
+say "apiserver answers on 127.0.0.1:$MK_REST_PORT over TLS (REST published from its container)"
 
 # The registry: password auth from the host, images pushed by build-images.sh.
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$REG/v2/")" == 401 ]] || fail "registry without auth"

@@ -66,11 +66,13 @@ TEST(ControllerE2E, ReplicaSetHealsAndMovesOffADeadNode) {
   std::string node_b = NodeName("rsb");
   ASSERT_TRUE(c.StartExtraKubelet(node_b));
   Process sched, cm;
-  ASSERT_TRUE(sched.Start({BinPath("mk-scheduler"), "--apiserver", c.apiserver()->grpc_address()},
-                          c.dir() + "/scheduler.log", "ready"));
   ASSERT_TRUE(
-      cm.Start({BinPath("mk-controller-manager"), "--apiserver", c.apiserver()->grpc_address(),
-                "--node-monitor-grace-period", "25s", "--node-monitor-period", "1s", "--v", "2"},
+      sched.Start({BinPath("mk-scheduler"), "--kubeconfig", c.apiserver()->kubeconfig("scheduler")},
+                  c.dir() + "/scheduler.log", "ready"));
+  ASSERT_TRUE(
+      cm.Start({BinPath("mk-controller-manager"), "--kubeconfig",
+                c.apiserver()->kubeconfig("controller-manager"), "--node-monitor-grace-period",
+                "25s", "--node-monitor-period", "1s", "--v", "2"},
                c.dir() + "/cm.log", "ready"));
   CommandResult r = c.K({"apply", "-f", "-"}, kRs);
   ASSERT_EQ(r.exit_code, 0) << r.err;

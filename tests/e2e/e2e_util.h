@@ -111,9 +111,11 @@ class Cluster {
 
   bool StartKubelet() {
     kubelet_ = std::make_unique<Process>();
-    std::vector<std::string> argv = {
-        BinPath("mk-kubelet"), "--apiserver=" + apiserver_->grpc_address(), "--node-name=" + node_,
-        "--root-dir=" + dir_.path() + "/kubelet", "--port=0"};
+    std::string kubeconfig = NodeKubeconfig(node_);
+    if (kubeconfig.empty()) return false;
+    std::vector<std::string> argv = {BinPath("mk-kubelet"), "--kubeconfig=" + kubeconfig,
+                                     "--node-name=" + node_,
+                                     "--root-dir=" + dir_.path() + "/kubelet", "--port=0"};
     argv.insert(argv.end(), kubelet_flags_.begin(), kubelet_flags_.end());
     ++kubelet_starts_;
     std::string line;
@@ -128,10 +130,18 @@ class Cluster {
     RemoveNodeContainers(node);
     extra_nodes_.push_back(node);
     extra_.push_back(std::make_unique<Process>());
-    std::vector<std::string> argv = {
-        BinPath("mk-kubelet"), "--apiserver=" + apiserver_->grpc_address(), "--node-name=" + node,
-        "--root-dir=" + dir_.path() + "/kubelet-" + node, "--port=0"};
+    std::string kubeconfig = NodeKubeconfig(node);
+    if (kubeconfig.empty()) return false;
+    std::vector<std::string> argv = {BinPath("mk-kubelet"), "--kubeconfig=" + kubeconfig,
+                                     "--node-name=" + node,
+                                     "--root-dir=" + dir_.path() + "/kubelet-" + node, "--port=0"};
     return extra_.back()->Start(argv, dir_.path() + "/kubelet-" + node + ".log", "ready node=");
+  }
+
+  // A kubeconfig for the node's kubelet (system:node:<node> in system:nodes), "" on failure.
+  std::string NodeKubeconfig(const std::string& node) const {
+    std::string path = dir_.path() + "/" + node + ".kubeconfig";
+    return apiserver_->IssueKubeconfig("system:node:" + node, {"system:nodes"}, path) ? path : "";
   }
 
   std::string KubeletLog() const {
@@ -147,7 +157,7 @@ class Cluster {
   }
 
   CommandResult K(const std::vector<std::string>& args, const std::string& stdin_data = "") {
-    return ::mk::testing::Mkctl(apiserver_->url(), args, stdin_data);
+    return ::mk::testing::Mkctl(apiserver_->kubeconfig(), args, stdin_data);
   }
   // `mkctl apply -f -` of `yaml` with NODE replaced by the node name; expects success.
   void Apply(std::string yaml) {

@@ -182,8 +182,8 @@ spec:
   auto dflt = c.K({"logs", "talker"});  // defaults to the first container, as kubectl does
   EXPECT_THAT(dflt.out, HasSubstr("line-1\n"));
   // -f streams lines as they come: started before the ticker has printed everything.
-  auto follow = RunCmd({"/usr/bin/timeout", "8", BinPath("mkctl"), "--server", c.apiserver()->url(),
-                        "logs", "-f", "talker", "-c", "ticker"});
+  auto follow = RunCmd({"/usr/bin/timeout", "8", BinPath("mkctl"), "--kubeconfig",
+                        c.apiserver()->kubeconfig(), "logs", "-f", "talker", "-c", "ticker"});
   EXPECT_EQ(follow.exit_code, 124);  // still following when timeout stopped it
   EXPECT_THAT(follow.out, HasSubstr("tick-1\ntick-2\ntick-3\ntick-4\ntick-5\ntick-6\n"));
   auto ts = c.K({"logs", "talker", "-c", "ticker", "--tail", "1", "--timestamps"});

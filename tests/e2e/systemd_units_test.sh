@@ -70,7 +70,15 @@ for b in mk-apiserver mk-scheduler mk-controller-manager mk-kubelet; do
 done
 [[ -x "$DEST/usr/local/bin/mkctl" ]] || fail "mkctl not installed"
 [[ ! -x "$BIN/mk-pause" || -x "$DEST/usr/local/bin/mk-pause" ]] || fail "mk-pause not installed next to mk-kubelet"
-grep -q 'server: http://127.0.0.1:6443' "$DEST/etc/mk/kubeconfig" || fail "kubeconfig"
+[[ "$(readlink "$DEST/etc/mk/kubeconfig")" == /var/lib/mk/apiserver/admin.kubeconfig ]] ||
+  fail "/etc/mk/kubeconfig must link to the apiserver's admin.kubeconfig"
+[[ -x "$DEST/usr/local/bin/mk-kubeconfig" ]] || fail "mk-kubeconfig not installed"
+grep -q -- '--kubeconfig=/var/lib/mk/apiserver/scheduler.kubeconfig' "$DEST/etc/mk/mk-scheduler.env" ||
+  fail "scheduler env lacks its kubeconfig"
+grep -q -- '--kubeconfig=/var/lib/mk/apiserver/controller-manager.kubeconfig' \
+  "$DEST/etc/mk/mk-controller-manager.env" || fail "controller-manager env lacks its kubeconfig"
+grep -q -- '--kubeconfig=/etc/mk/kubelet.kubeconfig' "$DEST/etc/mk/mk-kubelet.env" ||
+  fail "kubelet env lacks its kubeconfig"
 grep -q -- '--grpc-listen=0.0.0.0:6444' "$DEST/etc/mk/mk-apiserver.env" || fail "apiserver env: $(cat "$DEST/etc/mk/mk-apiserver.env")"
 grep -q -- '--apiserver=127.0.0.1:6444' "$DEST/etc/mk/mk-kubelet.env" || fail "kubelet env"
 grep -q -- '--node-labels=server=webap' "$DEST/etc/mk/mk-kubelet.env" || fail "kubelet env lacks --node-labels"
@@ -149,8 +157,10 @@ for _ in $(seq 1 100); do
 done
 grep -q "ready rest=$rest grpc=$grpc" "$T/apiserver.log" ||
   { cat "$T/apiserver.log"; fail "mk-apiserver with the env file's flags ($aflags) did not print ready"; }
-"$DEST/usr/local/bin/mkctl" --server "http://127.0.0.1:$rest" get namespaces | grep -q '^default ' ||
-  fail "installed mkctl against the installed apiserver"
+"$DEST/usr/local/bin/mkctl" --kubeconfig "$T/apiserver-data/admin.kubeconfig" get namespaces |
+  grep -q '^default ' || fail "installed mkctl against the installed apiserver"
+"$DEST/usr/local/bin/mkctl" --server "https://127.0.0.1:$rest" --kubeconfig /dev/null \
+  --insecure-skip-tls-verify get namespaces >/dev/null 2>&1 && fail "anonymous mkctl was allowed"
 kill "$PID" && wait "$PID" 2>/dev/null
 PID=""
 say "mk-apiserver runs with the installed flags; installed mkctl talks to it"
@@ -192,16 +202,20 @@ else
   PIDS+=($!)
   for _ in $(seq 1 100); do grep -q '^ready' "$T/apiserver.log" && break; sleep 0.1; done
   to_grpc="s#--apiserver=[^ ]+#--apiserver=127.0.0.1:$grpc#"
-  run mk-scheduler MK_SCHEDULER_FLAGS "$to_grpc"
+  # The kubeconfigs the apiserver wrote into its (moved) data dir; the node's from mk-kubeconfig.
+  to_data="s#/var/lib/mk/apiserver#$T/apiserver-data#g"
+  "$DEST/usr/local/bin/mk-kubeconfig" --data-dir="$T/apiserver-data" --user="system:node:$TEST_NODE" \
+    --group=system:nodes --out="$T/kubelet.kubeconfig" || fail "mk-kubeconfig for the node"
+  run mk-scheduler MK_SCHEDULER_FLAGS "$to_grpc" "$to_data"
   cm=""
   if [[ -x "$DEST/usr/local/bin/mk-controller-manager" ]]; then
-    run mk-controller-manager MK_CONTROLLER_MANAGER_FLAGS "$to_grpc"
+    run mk-controller-manager MK_CONTROLLER_MANAGER_FLAGS "$to_grpc" "$to_data"
     cm=", controller-manager"
   fi
-  run mk-kubelet MK_KUBELET_FLAGS "$to_grpc" \
+  run mk-kubelet MK_KUBELET_FLAGS "$to_grpc" "s#--kubeconfig=[^ ]+#--kubeconfig=$T/kubelet.kubeconfig#" \
     "s#--root-dir=[^ ]+#--root-dir=$T/kubelet#" "s#--port=[0-9]+#--port=0#" \
     "s#--address=[^ ]+#--address=127.0.0.1#" "s#\$# --node-name=$TEST_NODE --node-labels=server=webap#"
-  K=("$DEST/usr/local/bin/mkctl" --server "http://127.0.0.1:$rest")
+  K=("$DEST/usr/local/bin/mkctl" --kubeconfig "$T/apiserver-data/admin.kubeconfig")
   ok=0
   for _ in $(seq 1 60); do
     "${K[@]}" get node "$TEST_NODE" --no-headers 2>/dev/null | grep -q ' Ready ' && ok=1 && break

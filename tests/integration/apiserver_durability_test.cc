@@ -24,8 +24,8 @@
 namespace mk::testing {
 namespace {
 
-std::unique_ptr<api::ApiServer::Stub> Stub(const std::string& addr) {
-  return api::ApiServer::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+std::unique_ptr<api::ApiServer::Stub> Stub(const Apiserver& server) {
+  return api::ApiServer::NewStub(NewGrpcChannel(server.kubeconfig(), server.grpc_address()));
 }
 
 std::string PodBytes(const std::string& name) {
@@ -69,14 +69,32 @@ TEST(Durability, KillDashNineLosesNoAcknowledgedCreate) {
   {
     Apiserver server(data);
     ASSERT_TRUE(server.Start());
-    auto stub = Stub(server.grpc_address());
+    auto stub = Stub(server);
     Recorder rec;
     std::thread watcher([&] { rec.Run(stub.get(), 1); });
+    // The watch must be live before the writers start (a TLS handshake under their load can
+    // take a while): create one pod and wait until the watcher has seen it.
+    {
+      api::WriteRequest req;
+      req.set_resource("pods");
+      req.set_namespace_("default");
+      req.set_data(PodBytes("p-first"));
+      api::Object out;
+      grpc::ClientContext ctx;
+      ASSERT_TRUE(Stub(server)->Create(&ctx, req, &out).ok());
+      acked.insert("p-first");
+      absl::Time until = absl::Now() + absl::Seconds(20);
+      for (bool seen = false; !seen && absl::Now() < until;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::lock_guard<std::mutex> l(rec.mu);
+        seen = !rec.events.empty();
+      }
+    }
     std::atomic<bool> stop{false};
     std::vector<std::thread> writers;
     for (int t = 0; t < 8; ++t) {
       writers.emplace_back([&, t] {
-        auto s = Stub(server.grpc_address());
+        auto s = Stub(server);
         for (int i = 0; !stop; ++i) {
           std::string name = absl::StrCat("p-", t, "-", i);
           api::WriteRequest req;
@@ -105,7 +123,7 @@ TEST(Durability, KillDashNineLosesNoAcknowledgedCreate) {
 
   Apiserver restarted(data);
   ASSERT_TRUE(restarted.Start());
-  auto stub = Stub(restarted.grpc_address());
+  auto stub = Stub(restarted);
   api::ListRequest lreq;
   lreq.set_resource("pods");
   lreq.set_namespace_("default");
@@ -130,8 +148,11 @@ TEST(Durability, KillDashNineLosesNoAcknowledgedCreate) {
   // assertions below are exact either way.
   absl::Time deadline = absl::Now() + absl::Seconds(90);
   while (absl::Now() < deadline) {
-    std::lock_guard<std::mutex> l(rec.mu);
-    if (seen_before.size() + rec.events.size() >= present.size()) break;
+    {
+      std::lock_guard<std::mutex> l(rec.mu);
+      if (seen_before.size() + rec.events.size() >= present.size()) break;
+    }
+    // Sleep without the lock, or the watcher starves on it.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   rec.ctx.TryCancel();
@@ -153,31 +174,31 @@ TEST(Durability, SixteenReadModifyWriteClientsLoseNoUpdate) {
   TempDir dir;
   Apiserver server(dir.path() + "/data");
   ASSERT_TRUE(server.Start());
-  httplib::Client c("127.0.0.1", server.rest_port());
+  auto c = NewRestClient(server.kubeconfig());
   const std::string path = "/api/v1/namespaces/default/serviceaccounts";
   Json sa = {{"apiVersion", "v1"},
              {"kind", "ServiceAccount"},
              {"metadata", {{"name", "counter"}, {"annotations", {{"n", "0"}}}}}};
-  ASSERT_EQ(c.Post(path.c_str(), sa.dump(), "application/json")->status, 201);
+  ASSERT_EQ(c->Post(path.c_str(), sa.dump(), "application/json")->status, 201);
   constexpr int kClients = 16, kIncrements = 25;
   std::atomic<int> conflicts{0};
   std::vector<std::thread> clients;
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&] {
-      httplib::Client cl("127.0.0.1", server.rest_port());
-      cl.set_keep_alive(true);
-      cl.set_connection_timeout(10);
-      cl.set_read_timeout(30);
+      auto cl = NewRestClient(server.kubeconfig());
+      cl->set_keep_alive(true);
+      cl->set_connection_timeout(10);
+      cl->set_read_timeout(30);
       // Bounded: a livelock (every update conflicting forever) fails here instead of hanging.
       for (int k = 0, attempts = 0; k < kIncrements; ++attempts) {
         ASSERT_LT(attempts, 20000) << "no progress after " << k << " increments";
-        auto g = cl.Get((path + "/counter").c_str());
+        auto g = cl->Get((path + "/counter").c_str());
         ASSERT_TRUE(g) << httplib::to_string(g.error());
         ASSERT_EQ(g->status, 200) << g->body;
         Json obj = Json::parse(g->body);
         int n = std::stoi(obj["metadata"]["annotations"]["n"].get<std::string>());
         obj["metadata"]["annotations"]["n"] = std::to_string(n + 1);
-        auto p = cl.Put((path + "/counter").c_str(), obj.dump(), "application/json");
+        auto p = cl->Put((path + "/counter").c_str(), obj.dump(), "application/json");
         ASSERT_TRUE(p) << httplib::to_string(p.error());
         if (p->status == 409) {
           ++conflicts;
@@ -189,7 +210,7 @@ TEST(Durability, SixteenReadModifyWriteClientsLoseNoUpdate) {
     });
   }
   for (auto& t : clients) t.join();
-  Json final = Json::parse(c.Get((path + "/counter").c_str())->body);
+  Json final = Json::parse(c->Get((path + "/counter").c_str())->body);
   EXPECT_EQ(final["metadata"]["annotations"]["n"], std::to_string(kClients * kIncrements));
   EXPECT_GT(conflicts.load(), 0) << "the clients never raced; the test proves nothing";
 }
@@ -204,7 +225,7 @@ TEST(Durability, StartsInUnderASecondWithTenThousandObjects) {
     std::vector<std::thread> writers;
     for (int t = 0; t < 32; ++t) {
       writers.emplace_back([&] {
-        auto s = Stub(server.grpc_address());
+        auto s = Stub(server);
         for (int i; (i = next++) < 10000;) {
           api::WriteRequest req;
           req.set_resource("pods");
@@ -224,8 +245,8 @@ TEST(Durability, StartsInUnderASecondWithTenThousandObjects) {
   ASSERT_TRUE(restarted.Start());
   absl::Duration startup = absl::Now() - t0;
   EXPECT_LT(startup, absl::Seconds(1)) << "start-up took " << startup;
-  httplib::Client c("127.0.0.1", restarted.rest_port());
-  auto r = c.Get("/api/v1/namespaces/default/pods");
+  auto c = NewRestClient(restarted.kubeconfig());
+  auto r = c->Get("/api/v1/namespaces/default/pods");
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(Json::parse(r->body)["items"].size(), 10000u);
 }

@@ -5,13 +5,18 @@
 // server must still answer /healthz and a normal create/get.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <memory>
 #include <string>
 #include <thread>
@@ -25,6 +30,7 @@
 #include "api.pb.h"
 #include "apiserver.grpc.pb.h"
 #include "common/json.h"
+#include "common/kubeconfig_file.h"
 #include "gtest/gtest.h"
 #include "tests/integration/process.h"
 
@@ -40,50 +46,104 @@ Json Pod(const std::string& name) {
           {"spec", {{"containers", {{{"name", "c"}, {"image", "busybox:1"}}}}}}};
 }
 
-// A raw TCP connection to the REST port, for clients no HTTP library would be.
+// A raw TLS connection to the REST port (client certificate from a kubeconfig), for clients
+// no HTTP library would be: bytes are sent exactly as the test says, as slowly as it says.
 class RawConn {
  public:
-  explicit RawConn(int port) {
+  RawConn(int port, const std::string& kubeconfig) {
+    std::signal(SIGPIPE, SIG_IGN);  // SSL_write to a connection the server cut off
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    absl::StatusOr<KubeconfigCredentials> creds = LoadKubeconfigCredentials(kubeconfig, "");
+    if (creds.ok() && !creds->cert_pem.empty()) {
+      BIO* b = BIO_new_mem_buf(creds->cert_pem.data(), static_cast<int>(creds->cert_pem.size()));
+      if (X509* c = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
+        SSL_CTX_use_certificate(ctx_, c);
+        X509_free(c);
+      }
+      BIO_free(b);
+      b = BIO_new_mem_buf(creds->key_pem.data(), static_cast<int>(creds->key_pem.size()));
+      if (EVP_PKEY* k = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr)) {
+        SSL_CTX_use_PrivateKey(ctx_, k);
+        EVP_PKEY_free(k);
+      }
+      BIO_free(b);
+    }
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);  // the server's cert is not the point
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return;
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, fd_);
+    connected_ = SSL_connect(ssl_) == 1;
+    // Non-blocking from here: reads must never wait on a TLS record that carries no data.
+    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
   }
-  ~RawConn() { Close(); }
+  ~RawConn() {
+    Close();
+    SSL_CTX_free(ctx_);
+  }
   void Close() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ssl_ = nullptr;
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
   }
   bool connected() const { return connected_; }
   bool Send(const std::string& s) {
-    return send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+    if (ssl_ == nullptr) return false;
+    size_t off = 0;
+    absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (off < s.size() && absl::Now() < deadline) {
+      int n = SSL_write(ssl_, s.data() + off, static_cast<int>(s.size() - off));
+      if (n > 0) {
+        off += static_cast<size_t>(n);
+        continue;
+      }
+      int e = SSL_get_error(ssl_, n);
+      if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ) return false;
+      pollfd p{fd_, POLLOUT | POLLIN, 0};
+      poll(&p, 1, 50);
+    }
+    return off == s.size();
   }
   // True when the server has closed (or reset) the connection: EOF or error on read.
-  bool ClosedByServer() {
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, 0) <= 0) return false;
-    char buf[4096];
-    ssize_t n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n > 0) received_.append(buf, n);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-  }
+  bool ClosedByServer() { return ReadSome() < 0; }
   // Reads until `needle` arrives or `timeout` passes; everything read so far.
   std::string ReadUntil(const std::string& needle, absl::Duration timeout) {
     absl::Time deadline = absl::Now() + timeout;
     while (!absl::StrContains(received_, needle) && absl::Now() < deadline) {
-      pollfd p{fd_, POLLIN, 100};
-      if (poll(&p, 1, 100) <= 0) continue;
-      char buf[4096];
-      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) break;
-      received_.append(buf, n);
+      pollfd p{fd_, POLLIN, 0};
+      poll(&p, 1, 100);
+      if (ReadSome() < 0) break;
     }
     return received_;
   }
 
  private:
+  // Reads what is available: >= 0 bytes read, -1 if the connection is closed or broken.
+  int ReadSome() {
+    if (ssl_ == nullptr) return -1;
+    int total = 0;
+    while (true) {
+      char buf[4096];
+      int n = SSL_read(ssl_, buf, sizeof(buf));
+      if (n > 0) {
+        received_.append(buf, static_cast<size_t>(n));
+        total += n;
+        continue;
+      }
+      int e = SSL_get_error(ssl_, n);
+      ERR_clear_error();
+      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return total;
+      return -1;  // close_notify, EOF, reset
+    }
+  }
+
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
   int fd_ = -1;
   bool connected_ = false;
   std::string received_;
@@ -94,15 +154,15 @@ class LimitsTest : public ::testing::Test {
   void StartServer(std::vector<std::string> flags) {
     server_ = std::make_unique<Apiserver>(dir_.path() + "/data", std::move(flags));
     ASSERT_TRUE(server_->Start()) << "see " << server_->log_path();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->rest_port());
+    client_ = NewRestClient(server_->kubeconfig());
     client_->set_read_timeout(10, 0);
-    stub_ = api::ApiServer::NewStub(
-        grpc::CreateChannel(server_->grpc_address(), grpc::InsecureChannelCredentials()));
+    stub_ = api::ApiServer::NewStub(NewGrpcChannel(server_->kubeconfig(), server_->grpc_address()));
   }
 
   // The server is healthy: /healthz answers and a normal create and get work.
   void ExpectHealthy(const std::string& pod) {
-    httplib::Client c("127.0.0.1", server_->rest_port());
+    auto cp = NewRestClient(server_->kubeconfig());
+    auto& c = *cp;
     c.set_read_timeout(10, 0);
     auto h = c.Get("/healthz");
     ASSERT_TRUE(h);
@@ -122,7 +182,7 @@ class LimitsTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<Apiserver> server_;
-  std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<httplib::SSLClient> client_;
   std::unique_ptr<api::ApiServer::Stub> stub_;
 };
 
@@ -177,17 +237,17 @@ TEST_F(LimitsTest, BodyOverMaxRequestBytesIs413OnRestAndResourceExhaustedOnGrpc)
 TEST_F(LimitsTest, SlowlorisIsCutOffWhileOthersAreServedAndWatchesStayOpen) {
   StartServer({"--request-read-timeout=2s"});
   // A watch lives longer than the read timeout: it is in its handler, not reading.
-  RawConn watch(server_->rest_port());
+  RawConn watch(server_->rest_port(), server_->kubeconfig());
   ASSERT_TRUE(watch.connected());
   ASSERT_TRUE(watch.Send(WatchRequest()));
   EXPECT_TRUE(absl::StrContains(watch.ReadUntil("\r\n\r\n", absl::Seconds(5)), " 200 "));
 
   // Slow headers: one byte a second (each recv well within the 30 s per-read timeout).
-  RawConn slow_headers(server_->rest_port());
+  RawConn slow_headers(server_->rest_port(), server_->kubeconfig());
   ASSERT_TRUE(slow_headers.connected());
   ASSERT_TRUE(slow_headers.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: "));
   // Slow body: complete headers, then a promised body that trickles in.
-  RawConn slow_body(server_->rest_port());
+  RawConn slow_body(server_->rest_port(), server_->kubeconfig());
   ASSERT_TRUE(slow_body.connected());
   ASSERT_TRUE(slow_body.Send(absl::StrCat("POST ", kPods,
                                           " HTTP/1.1\r\nHost: x\r\nContent-Type: "
@@ -231,7 +291,7 @@ TEST_F(LimitsTest, WatchesPerClientAreCappedAndAClosedWatchFreesItsSlot) {
   StartServer({"--max-watches-per-user=3"});
   std::vector<std::unique_ptr<RawConn>> watches;
   for (int i = 0; i < 3; ++i) {
-    watches.push_back(std::make_unique<RawConn>(server_->rest_port()));
+    watches.push_back(std::make_unique<RawConn>(server_->rest_port(), server_->kubeconfig()));
     ASSERT_TRUE(watches.back()->Send(WatchRequest()));
     ASSERT_TRUE(
         absl::StrContains(watches.back()->ReadUntil("\r\n\r\n", absl::Seconds(5)), "HTTP/1.1 200"))
@@ -270,7 +330,7 @@ TEST_F(LimitsTest, WatchesPerClientAreCappedAndAClosedWatchFreesItsSlot) {
   absl::Time deadline = absl::Now() + absl::Seconds(15);
   for (int i = 0; !reopened && absl::Now() < deadline; ++i) {
     client_->Post(kPods, Pod(absl::StrCat("nudge-", i)).dump(), "application/json");
-    auto again = std::make_unique<RawConn>(server_->rest_port());
+    auto again = std::make_unique<RawConn>(server_->rest_port(), server_->kubeconfig());
     ASSERT_TRUE(again->Send(WatchRequest()));
     std::string head = again->ReadUntil("\r\n\r\n", absl::Seconds(5));
     if (absl::StrContains(head, "HTTP/1.1 200")) {
@@ -363,9 +423,9 @@ TEST_F(LimitsTest, RequestsBeyondMaxInflightGet429WatchesAndHealthAreExempt) {
 
   absl::Time t0 = absl::Now();
   std::thread slow([&] {
-    httplib::Client c("127.0.0.1", server_->rest_port());
-    c.set_read_timeout(20, 0);
-    c.Get("/apis/metrics.k8s.io/v1beta1/nodes");
+    auto c = NewRestClient(server_->kubeconfig());
+    c->set_read_timeout(20, 0);
+    c->Get("/apis/metrics.k8s.io/v1beta1/nodes");
   });
   absl::Cleanup join = [&] { slow.join(); };  // also when an ASSERT below returns early
   absl::SleepFor(absl::Milliseconds(700));

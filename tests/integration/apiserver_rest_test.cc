@@ -24,7 +24,8 @@ class RestTest : public ::testing::Test {
     server_ = std::make_unique<Apiserver>(dir_.path() + "/data",
                                           std::vector<std::string>{"--max_history_events=50"});
     ASSERT_TRUE(server_->Start()) << "see " << server_->log_path();
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->rest_port());
+    client_ = NewRestClient(server_->kubeconfig());
+    ASSERT_NE(client_, nullptr);
     client_->set_read_timeout(30, 0);
   }
 
@@ -44,7 +45,7 @@ class RestTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<Apiserver> server_;
-  std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<httplib::SSLClient> client_;
 };
 
 constexpr char kPods[] = "/api/v1/namespaces/default/pods";
@@ -150,12 +151,12 @@ TEST_F(RestTest, SelectorsOnList) {
 }
 
 // Reads watch lines until `n` events arrived.
-std::vector<Json> ReadWatch(int port, const std::string& path, size_t n) {
+std::vector<Json> ReadWatch(const std::string& kubeconfig, const std::string& path, size_t n) {
   std::vector<Json> events;
-  httplib::Client c("127.0.0.1", port);
-  c.set_read_timeout(10, 0);
+  auto c = NewRestClient(kubeconfig);
+  c->set_read_timeout(10, 0);
   std::string buf;
-  c.Get(path.c_str(), [&](const char* data, size_t len) {
+  c->Get(path.c_str(), [&](const char* data, size_t len) {
     buf.append(data, len);
     size_t nl;
     while ((nl = buf.find('\n')) != std::string::npos) {
@@ -172,7 +173,7 @@ TEST_F(RestTest, WatchDeliversEveryEventInOrder) {
   std::string rv = first["metadata"]["resourceVersion"];
   std::vector<Json> events;
   std::thread watcher([&] {
-    events = ReadWatch(server_->rest_port(),
+    events = ReadWatch(server_->kubeconfig(),
                        absl::StrCat(kPods, "?watch=true&resourceVersion=", rv), 21);
   });
   for (int i = 1; i <= 20; ++i) ASSERT_EQ(Post(kPods, Pod(absl::StrCat("w", i)))->status, 201);
@@ -194,7 +195,7 @@ TEST_F(RestTest, WatchDeliversEveryEventInOrder) {
 TEST_F(RestTest, WatchWithoutVersionStartsWithAddedForExisting) {
   ASSERT_EQ(Post(kPods, Pod("e1"))->status, 201);
   ASSERT_EQ(Post(kPods, Pod("e2"))->status, 201);
-  std::vector<Json> events = ReadWatch(server_->rest_port(), absl::StrCat(kPods, "?watch=1"), 2);
+  std::vector<Json> events = ReadWatch(server_->kubeconfig(), absl::StrCat(kPods, "?watch=1"), 2);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0]["type"], "ADDED");
   EXPECT_EQ(events[1]["object"]["metadata"]["name"], "e2");
@@ -203,7 +204,7 @@ TEST_F(RestTest, WatchWithoutVersionStartsWithAddedForExisting) {
 TEST_F(RestTest, WatchFromCompactedRevisionIsGone) {
   for (int i = 0; i < 120; ++i) ASSERT_EQ(Post(kPods, Pod(absl::StrCat("c", i)))->status, 201);
   std::vector<Json> events =
-      ReadWatch(server_->rest_port(), absl::StrCat(kPods, "?watch=1&resourceVersion=2"), 1);
+      ReadWatch(server_->kubeconfig(), absl::StrCat(kPods, "?watch=1&resourceVersion=2"), 1);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["type"], "ERROR");
   EXPECT_EQ(events[0]["object"]["code"], 410);

@@ -41,7 +41,8 @@ class ControllerTest : public ::testing::Test {
   void SetUp() override {
     api_ = std::make_unique<Apiserver>(dir_.path() + "/data");
     ASSERT_TRUE(api_->Start()) << "apiserver failed; log: " << api_->log_path();
-    client_ = NewGrpcApiClient(api_->grpc_address());
+    client_ = api_->NewClient();
+    ASSERT_NE(client_, nullptr);
   }
 
   void TearDown() override {
@@ -63,8 +64,8 @@ class ControllerTest : public ::testing::Test {
     while (cms_.size() <= i) cms_.push_back(std::make_unique<Process>());
     cm_flags_.resize(std::max(cm_flags_.size(), i + 1));
     if (!extra.empty()) cm_flags_[i] = extra;
-    std::vector<std::string> argv = {BinPath("mk-controller-manager"), "--apiserver",
-                                     api_->grpc_address(), "--v", "2"};
+    std::vector<std::string> argv = {BinPath("mk-controller-manager"), "--kubeconfig",
+                                     api_->kubeconfig("controller-manager"), "--v", "2"};
     argv.insert(argv.end(), cm_flags_[i].begin(), cm_flags_[i].end());
     cms_[i] = std::make_unique<Process>();
     ASSERT_TRUE(cms_[i]->Start(argv, CmLog(i), "ready")) << "controller-manager failed";
@@ -121,7 +122,7 @@ class ControllerTest : public ::testing::Test {
     return cond();
   }
   CommandResult Kubectl(const std::vector<std::string>& args, const std::string& in = "") {
-    return Mkctl(api_->url(), args, in);
+    return Mkctl(api_->kubeconfig(), args, in);
   }
 
   TempDir dir_;

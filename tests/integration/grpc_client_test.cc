@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "api.pb.h"
 #include "apiserver.grpc.pb.h"
+#include "apiserver/authn.h"
 #include "apiserver/grpc_server.h"
 #include "apiserver/memory_store.h"
 #include "apiserver/metrics.h"
@@ -20,6 +21,7 @@
 #include "common/informer.h"
 #include "common/leader_election.h"
 #include "common/object.h"
+#include "common/pki.h"
 #include "gtest/gtest.h"
 
 namespace mk {
@@ -43,9 +45,28 @@ class GrpcClientTest : public ::testing::Test {
     store_ = std::make_unique<apiserver::MemoryStore>(so);
     registry_ = std::make_unique<apiserver::Registry>(store_.get());
     ASSERT_TRUE(registry_->Bootstrap().ok());
-    server_ = std::make_unique<apiserver::GrpcServer>(registry_.get(), &metrics_);
-    ASSERT_TRUE(server_->Start("127.0.0.1:0").ok());
-    client_ = NewGrpcApiClient(absl::StrCat("127.0.0.1:", server_->port()));
+    // The server as mk-apiserver runs it: TLS, client certificates checked against the CA.
+    auto ca = pki::CreateCa("test-ca");
+    ASSERT_TRUE(ca.ok());
+    auto serving = pki::IssueServingCert(*ca, "kube-apiserver", {"localhost"}, {"127.0.0.1"});
+    auto admin = pki::IssueClientCert(*ca, "kubernetes-admin", {"system:masters"});
+    ASSERT_TRUE(serving.ok() && admin.ok());
+    auto authn = apiserver::Authenticator::Create(ca->cert_pem, "");
+    ASSERT_TRUE(authn.ok());
+    authn_ = *std::move(authn);
+    apiserver::AuthGate gate;
+    gate.authenticator = authn_.get();
+    server_ = std::make_unique<apiserver::GrpcServer>(registry_.get(), &metrics_, gate);
+    ASSERT_TRUE(
+        server_->Start("127.0.0.1:0", {serving->cert_pem, serving->key_pem, ca->cert_pem}).ok());
+    GrpcApiClientOptions o;
+    o.ca_pem = ca->cert_pem;
+    o.cert_pem = admin->cert_pem;
+    o.key_pem = admin->key_pem;
+    ssl_.pem_root_certs = ca->cert_pem;
+    ssl_.pem_cert_chain = admin->cert_pem;
+    ssl_.pem_private_key = admin->key_pem;
+    client_ = NewGrpcApiClient(absl::StrCat("127.0.0.1:", server_->port()), o);
   }
   void TearDown() override {
     client_.reset();
@@ -55,8 +76,10 @@ class GrpcClientTest : public ::testing::Test {
   std::unique_ptr<apiserver::MemoryStore> store_;
   std::unique_ptr<apiserver::Registry> registry_;
   apiserver::Metrics metrics_;
+  std::unique_ptr<apiserver::Authenticator> authn_;
   std::unique_ptr<apiserver::GrpcServer> server_;
   std::unique_ptr<ApiClient> client_;
+  grpc::SslCredentialsOptions ssl_;  // the admin's, for raw stubs
 };
 
 TEST_F(GrpcClientTest, CreateGetListAndErrors) {
@@ -180,8 +203,8 @@ TEST_F(GrpcClientTest, WatchFromZeroDeliversTheInitialBurst) {
   for (int i = 0; i < 30; ++i) {
     ASSERT_TRUE(client_->Create("pods", "default", MakePod(absl::StrCat("p", i))).ok());
   }
-  auto stub = api::ApiServer::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+  auto stub = api::ApiServer::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::SslCredentials(ssl_)));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   api::WatchRequest req;

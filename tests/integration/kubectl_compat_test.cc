@@ -27,19 +27,19 @@ class KubectlCompat : public ::testing::Test {
     ASSERT_FALSE(kubectl_.empty()) << "kubectl is not installed (deploy/install-deps.sh)";
     server_ = std::make_unique<Apiserver>(dir_.path() + "/data");
     ASSERT_TRUE(server_->Start());
-    httplib::Client c("127.0.0.1", server_->rest_port());
+    auto c = NewRestClient(server_->kubeconfig());
     Json pod = {{"apiVersion", "v1"},
                 {"kind", "Pod"},
                 {"metadata", {{"name", "nginx"}, {"labels", {{"env", "stage"}}}}},
                 {"spec", {{"containers", {{{"name", "nginx"}, {"image", "nginx"}}}}}}};
-    ASSERT_EQ(c.Post("/api/v1/namespaces/default/pods", pod.dump(), "application/json")->status,
+    ASSERT_EQ(c->Post("/api/v1/namespaces/default/pods", pod.dump(), "application/json")->status,
               201);
   }
 
   CommandResult Run(std::vector<std::string> args) {
-    std::vector<std::string> argv = {kubectl_,       "--server",
-                                     server_->url(), "--kubeconfig=/dev/null",
-                                     "--cache-dir",  dir_.path() + "/kcache"};
+    // Stock kubectl with the admin kubeconfig the apiserver wrote: TLS + client certificate.
+    std::vector<std::string> argv = {kubectl_, "--kubeconfig=" + server_->kubeconfig(),
+                                     "--cache-dir", dir_.path() + "/kcache"};
     argv.insert(argv.end(), args.begin(), args.end());
     return mk::testing::Run(argv);
   }

@@ -56,9 +56,8 @@ class MkctlTest : public ::testing::Test {
     server_ = std::make_unique<Apiserver>(dir_.path() + "/data");
     ASSERT_TRUE(server_->Start()) << server_->log_path();
   }
-  CommandResult Mk(std::vector<std::string> args, const std::string& in = "") {
-    args.insert(args.begin(), "--kubeconfig=" + dir_.path() + "/no-config");
-    return Mkctl(server_->url(), args, in);
+  CommandResult Mk(const std::vector<std::string>& args, const std::string& in = "") {
+    return Mkctl(server_->kubeconfig(), args, in);
   }
   std::string File(const std::string& name, const std::string& content) {
     std::string path = dir_.path() + "/" + name;

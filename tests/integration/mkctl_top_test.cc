@@ -44,9 +44,8 @@ class MkctlTopTest : public ::testing::Test {
     kubelet_.stop();
     if (thread_.joinable()) thread_.join();
   }
-  CommandResult Mk(std::vector<std::string> args, const std::string& in = "") {
-    args.insert(args.begin(), "--kubeconfig=" + dir_.path() + "/no-config");
-    return Mkctl(server_->url(), args, in);
+  CommandResult Mk(const std::vector<std::string>& args, const std::string& in = "") {
+    return Mkctl(server_->kubeconfig(), args, in);
   }
   void ApplyNode(bool ready) {
     Json node = {{"apiVersion", "v1"},

@@ -1,9 +1,18 @@
 #include "tests/integration/process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +23,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/api_client.h"
+#include "common/kubeconfig_file.h"
 
 namespace mk::testing {
 namespace {
@@ -128,8 +140,143 @@ bool Apiserver::Start() {
   return rest_port_ > 0 && grpc_port_ > 0;
 }
 
-std::string Apiserver::url() const { return absl::StrCat("http://127.0.0.1:", rest_port_); }
+std::string Apiserver::url() const { return absl::StrCat("https://127.0.0.1:", rest_port_); }
 std::string Apiserver::grpc_address() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
+
+std::string Apiserver::kubeconfig(const std::string& name) const {
+  return absl::StrCat(data_dir_, "/", name, ".kubeconfig");
+}
+
+std::unique_ptr<ApiClient> Apiserver::NewClient(const std::string& name) const {
+  auto client = NewGrpcApiClientFromKubeconfig(kubeconfig(name), grpc_address());
+  if (!client.ok()) {
+    std::fprintf(stderr, "NewClient(%s): %s\n", name.c_str(), client.status().ToString().c_str());
+    return nullptr;
+  }
+  return *std::move(client);
+}
+
+bool Apiserver::IssueKubeconfig(const std::string& user, const std::vector<std::string>& groups,
+                                const std::string& path) const {
+  std::vector<std::string> argv = {BinPath("mk-kubeconfig"), "--data-dir=" + data_dir_,
+                                   "--user=" + user, "--out=" + path};
+  if (!groups.empty()) argv.push_back("--group=" + absl::StrJoin(groups, ","));
+  CommandResult r = Run(argv);
+  if (r.exit_code != 0) std::fprintf(stderr, "mk-kubeconfig: %s\n", r.err.c_str());
+  return r.exit_code == 0;
+}
+
+namespace {
+
+int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+bool TlsHandshake(int port, const std::string& ca_pem, int tls_version, const std::string& alpn) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (tls_version != 0) {
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_min_proto_version(ctx, tls_version);
+    SSL_CTX_set_max_proto_version(ctx, tls_version);
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  BIO* b = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+  while (X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store, ca);
+    X509_free(ca);
+  }
+  BIO_free(b);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  if (!alpn.empty()) {
+    std::string wire = std::string(1, static_cast<char>(alpn.size())) + alpn;
+    SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(wire.data()),
+                            static_cast<unsigned>(wire.size()));
+  }
+  bool ok = false;
+  int fd = ConnectLoopback(port);
+  if (fd >= 0) {
+    SSL* ssl = SSL_new(ctx);
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
+    SSL_set_fd(ssl, fd);
+    ok = SSL_connect(ssl) == 1 && SSL_get_verify_result(ssl) == X509_V_OK;
+    SSL_free(ssl);
+    close(fd);
+  }
+  SSL_CTX_free(ctx);
+  ERR_clear_error();
+  return ok;
+}
+
+bool PlainHttpAnswers(int port) {
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return false;
+  const char req[] = "GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  ssize_t unused = write(fd, req, sizeof(req) - 1);
+  (void)unused;
+  char buf[64] = {};
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  return n >= 5 && std::strncmp(buf, "HTTP/", 5) == 0;
+}
+
+std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& kubeconfig,
+                                              const std::string& address) {
+  auto creds = LoadKubeconfigCredentials(kubeconfig);
+  if (!creds.ok()) return nullptr;
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = creds->ca_pem;
+  ssl.pem_cert_chain = creds->cert_pem;
+  ssl.pem_private_key = creds->key_pem;
+  return grpc::CreateChannel(address, grpc::SslCredentials(ssl));
+}
+
+std::unique_ptr<httplib::SSLClient> NewRestClient(const std::string& kubeconfig) {
+  auto creds = LoadKubeconfigCredentials(kubeconfig);
+  if (!creds.ok()) return nullptr;
+  std::string hp = creds->server.substr(creds->server.find("://") + 3);
+  int port = std::atoi(hp.c_str() + hp.rfind(':') + 1);
+  std::string host = hp.substr(0, hp.rfind(':'));
+  std::unique_ptr<httplib::SSLClient> c;
+  if (!creds->cert_pem.empty()) {
+    BIO* b = BIO_new_mem_buf(creds->cert_pem.data(), static_cast<int>(creds->cert_pem.size()));
+    X509* cert = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    b = BIO_new_mem_buf(creds->key_pem.data(), static_cast<int>(creds->key_pem.size()));
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    c = std::make_unique<httplib::SSLClient>(host, port, cert, key);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  } else {
+    c = std::make_unique<httplib::SSLClient>(host, port);
+  }
+  if (!creds->token.empty()) c->set_bearer_token_auth(creds->token);
+  X509_STORE* store = X509_STORE_new();
+  BIO* b = BIO_new_mem_buf(creds->ca_pem.data(), static_cast<int>(creds->ca_pem.size()));
+  while (X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_cert(store, ca);
+    X509_free(ca);
+  }
+  BIO_free(b);
+  c->set_ca_cert_store(store);
+  c->enable_server_certificate_verification(true);
+  return c;
+}
 
 CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin_data) {
   CommandResult r;
@@ -169,9 +316,9 @@ CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin
   return r;
 }
 
-CommandResult Mkctl(const std::string& server, const std::vector<std::string>& args,
+CommandResult Mkctl(const std::string& kubeconfig, const std::vector<std::string>& args,
                     const std::string& stdin_data) {
-  std::vector<std::string> argv = {BinPath("mkctl"), "--server", server};
+  std::vector<std::string> argv = {BinPath("mkctl"), "--kubeconfig", kubeconfig};
   argv.insert(argv.end(), args.begin(), args.end());
   return Run(argv, stdin_data);
 }

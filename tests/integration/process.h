@@ -4,8 +4,20 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace grpc {
+class Channel;
+}
+namespace httplib {
+class SSLClient;
+}
+
+namespace mk {
+class ApiClient;
+}
 
 namespace mk::testing {
 
@@ -40,7 +52,10 @@ class TempDir {
   std::string path_;
 };
 
-// mk-apiserver on 127.0.0.1 with ports chosen by the kernel.
+// mk-apiserver on 127.0.0.1 with ports chosen by the kernel. It serves TLS only and
+// authenticates every request: clients use the kubeconfigs it writes into its data dir
+// (admin.kubeconfig: kubernetes-admin in system:masters; scheduler.kubeconfig;
+// controller-manager.kubeconfig), or IssueKubeconfig for other users (kubelets).
 class Apiserver {
  public:
   explicit Apiserver(std::string data_dir, std::vector<std::string> extra_flags = {});
@@ -48,8 +63,16 @@ class Apiserver {
   void Kill(int sig) { proc_.Kill(sig); }
   int rest_port() const { return rest_port_; }
   int grpc_port() const { return grpc_port_; }
-  std::string url() const;
-  std::string grpc_address() const;
+  std::string url() const;           // https://127.0.0.1:<rest port>
+  std::string grpc_address() const;  // 127.0.0.1:<grpc port>
+  const std::string& data_dir() const { return data_dir_; }
+  // <data dir>/<name>.kubeconfig: "admin", "scheduler", "controller-manager".
+  std::string kubeconfig(const std::string& name = "admin") const;
+  // A gRPC client with the admin credentials (or another kubeconfig's).
+  std::unique_ptr<ApiClient> NewClient(const std::string& name = "admin") const;
+  // Writes a kubeconfig for `user` in `groups` (bin/mk-kubeconfig) to `path`; true on success.
+  bool IssueKubeconfig(const std::string& user, const std::vector<std::string>& groups,
+                       const std::string& path) const;
   const std::string& log_path() const { return log_; }
   pid_t pid() const { return proc_.pid(); }
 
@@ -70,9 +93,25 @@ struct CommandResult {
 
 // Runs a program to completion with optional stdin; captures stdout and stderr.
 CommandResult Run(const std::vector<std::string>& argv, const std::string& stdin_data = "");
-// Runs bin/mkctl with `--server URL` prepended.
-CommandResult Mkctl(const std::string& server, const std::vector<std::string>& args,
+// Runs bin/mkctl with `--kubeconfig PATH` prepended (e.g. Apiserver::kubeconfig()).
+CommandResult Mkctl(const std::string& kubeconfig, const std::vector<std::string>& args,
                     const std::string& stdin_data = "");
+// An HTTPS client for the kubeconfig's server with its CA and client certificate (nullptr
+// if the kubeconfig cannot be read).
+std::unique_ptr<httplib::SSLClient> NewRestClient(const std::string& kubeconfig);
+// Connects to 127.0.0.1:`port` and performs a TLS handshake verifying the server against
+// `ca_pem` (hostname 127.0.0.1). `tls_version` (e.g. TLS1_1_VERSION) pins the protocol
+// version, with OpenSSL's security level lowered so the client itself would offer it;
+// 0 leaves the defaults. `alpn` like "h2" is offered if set. True if the handshake succeeds.
+bool TlsHandshake(int port, const std::string& ca_pem, int tls_version = 0,
+                  const std::string& alpn = "");
+// Sends a plaintext "GET /healthz HTTP/1.0" to 127.0.0.1:`port`; true if an HTTP response
+// comes back.
+bool PlainHttpAnswers(int port);
+
+// A TLS gRPC channel to `address` with the kubeconfig's CA and credentials (for raw stubs).
+std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& kubeconfig,
+                                              const std::string& address);
 std::string BinPath(const std::string& name);
 void WriteFile(const std::string& path, const std::string& content);
 

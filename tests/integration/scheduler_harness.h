@@ -73,16 +73,22 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_GT(api_pid_, 0) << "apiserver failed to start";
     std::string line = ReadyLine(dir_.path() + "/apiserver.out", "ready ");
     ASSERT_EQ(std::sscanf(line.c_str(), "ready rest=%d grpc=%d", &rest_port_, &grpc_port_), 2);
-    client_ = NewGrpcApiClient(GrpcAddress());
+    auto client = NewGrpcApiClientFromKubeconfig(Kubeconfig(), "");
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = *std::move(client);
     if (start_scheduler_) StartScheduler();
   }
 
   std::string GrpcAddress() const { return absl::StrCat("127.0.0.1:", grpc_port_); }
-  std::string Url() const { return absl::StrCat("http://127.0.0.1:", rest_port_); }
+  std::string Url() const { return absl::StrCat("https://127.0.0.1:", rest_port_); }
+  // The apiserver writes these into its data dir before it prints "ready".
+  std::string Kubeconfig(const std::string& name = "admin") const {
+    return absl::StrCat(dir_.path(), "/data/", name, ".kubeconfig");
+  }
 
   void StartScheduler(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {BinPath("mk-scheduler"), "--apiserver", GrpcAddress(), "--v",
-                                     "2"};
+    std::vector<std::string> argv = {BinPath("mk-scheduler"), "--kubeconfig",
+                                     Kubeconfig("scheduler"), "--v", "2"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     sched_pid_ = SpawnDaemon(argv, dir_.path() + "/scheduler", "ready");
     ASSERT_GT(sched_pid_, 0) << "scheduler failed; log: " << dir_.path() + "/scheduler.log";
@@ -211,7 +217,7 @@ class SchedulerTest : public ::testing::Test {
   // mkctl via posix_spawn: the harness's Run() allocates between fork and exec, which can
   // deadlock in the child while this process has gRPC threads.
   CommandResult Kubectl(const std::vector<std::string>& args, const std::string& in = "") {
-    std::vector<std::string> argv = {BinPath("mkctl"), "--server", Url()};
+    std::vector<std::string> argv = {BinPath("mkctl"), "--kubeconfig", Kubeconfig()};
     argv.insert(argv.end(), args.begin(), args.end());
     return Spawn(argv, in);
   }

@@ -103,14 +103,15 @@ class SecretsAtRest : public ::testing::Test {
     std::string manifest = absl::StrCat("apiVersion: v1\nkind: Secret\nmetadata:\n  name: ", name,
                                         "\ndata:\n  password: ", absl::Base64Escape(value),
                                         "\nstringData:\n  note: ", value, "-note\n");
-    CommandResult r = Mkctl(api.url(), {"apply", "-f", "-"}, manifest);
+    CommandResult r = Mkctl(api.kubeconfig(), {"apply", "-f", "-"}, manifest);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    r = Mkctl(api.url(), {"label", "secret", name, "touched=yes"});
+    r = Mkctl(api.kubeconfig(), {"label", "secret", name, "touched=yes"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
   std::string ReadPassword(Apiserver& api, const std::string& name) {
-    CommandResult r = Mkctl(api.url(), {"get", "secret", name, "-o", "jsonpath={.data.password}"});
+    CommandResult r =
+        Mkctl(api.kubeconfig(), {"get", "secret", name, "-o", "jsonpath={.data.password}"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::string raw;
     EXPECT_TRUE(absl::Base64Unescape(r.out, &raw)) << r.out;
@@ -138,7 +139,8 @@ TEST_F(SecretsAtRest, EncryptedCanaryIsNowhereOnDiskAndReadsBackAfterRestart) {
   }
   auto api = Start(config);
   EXPECT_EQ(ReadPassword(*api, "db"), canary);
-  CommandResult r = Mkctl(api->url(), {"get", "secret", "db", "-o", "jsonpath={.data.note}"});
+  CommandResult r =
+      Mkctl(api->kubeconfig(), {"get", "secret", "db", "-o", "jsonpath={.data.note}"});
   std::string note;
   ASSERT_TRUE(absl::Base64Unescape(r.out, &note)) << r.out;
   EXPECT_EQ(note, canary + "-note");  // stringData merged into data, as Kubernetes does
@@ -168,7 +170,7 @@ TEST_F(SecretsAtRest, KeyRotationAndRemovedKeys) {
     // key2 first: writes use key2, reads of key1 values still work.
     auto api = Start(EncryptionConfig({{"key2", kKey2}, {"key1", kKey1}}, false));
     EXPECT_EQ(ReadPassword(*api, "old"), old_value);
-    CommandResult r = Mkctl(api->url(), {"apply", "-f", "-"},
+    CommandResult r = Mkctl(api->kubeconfig(), {"apply", "-f", "-"},
                             absl::StrCat("apiVersion: v1\nkind: Secret\nmetadata:\n  name: "
                                          "rewritten\ndata:\n  password: ",
                                          absl::Base64Escape(new_value), "\n"));
@@ -179,7 +181,7 @@ TEST_F(SecretsAtRest, KeyRotationAndRemovedKeys) {
     // key1 removed: the rewritten secret reads, the old one is a clean server error.
     auto api = Start(EncryptionConfig({{"key2", kKey2}}, false));
     EXPECT_EQ(ReadPassword(*api, "rewritten"), new_value);
-    CommandResult r = Mkctl(api->url(), {"get", "secret", "old", "-o", "yaml"});
+    CommandResult r = Mkctl(api->kubeconfig(), {"get", "secret", "old", "-o", "yaml"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_TRUE(absl::StrContains(r.err, "InternalError") || absl::StrContains(r.err, "internal"))
         << r.err;
@@ -189,7 +191,7 @@ TEST_F(SecretsAtRest, KeyRotationAndRemovedKeys) {
   {
     // No config at all: encrypted values are not handed out as if they were plaintext.
     auto api = Start("");
-    CommandResult r = Mkctl(api->url(), {"get", "secret", "rewritten", "-o", "yaml"});
+    CommandResult r = Mkctl(api->kubeconfig(), {"get", "secret", "rewritten", "-o", "yaml"});
     EXPECT_NE(r.exit_code, 0) << r.out;
   }
 }

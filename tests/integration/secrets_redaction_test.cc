@@ -38,7 +38,7 @@ class SecretsRedaction : public ::testing::Test {
   }
 
   CommandResult Mk(std::vector<std::string> args, const std::string& in = "") {
-    return Mkctl(api_->url(), args, in);
+    return Mkctl(api_->kubeconfig(), args, in);
   }
 
   // Neither the canaries nor their base64 appear in `text`.
@@ -107,8 +107,8 @@ TEST_F(SecretsRedaction, TopVerbosityLogsBodiesButNoSecretValues) {
   ExpectClean(r.out, "describe secret");
 
   // A watch: the apiserver logs each event sent, redacted.
-  httplib::Client http("127.0.0.1", api_->rest_port());
-  auto w = http.Get("/api/v1/namespaces/default/secrets?watch=true&timeoutSeconds=1");
+  auto http = NewRestClient(api_->kubeconfig());
+  auto w = http->Get("/api/v1/namespaces/default/secrets?watch=true&timeoutSeconds=1");
   ASSERT_TRUE(w);
   EXPECT_TRUE(absl::StrContains(w->body, absl::Base64Escape(canary_)));  // clients get data
 

@@ -5,13 +5,17 @@
 # with its node name and touches no other node's).
 #
 #   source tests/e2e/lib/cluster.sh
-#   mk_cluster_up BUILD_DIR node-a node-b ...   # sets MK_SERVER (REST URL), MK_GRPC
-#   mk mkctl-args...                            # mkctl --server $MK_SERVER ...
+#   mk_cluster_up BUILD_DIR node-a node-b ...   # sets MK_SERVER (REST URL), MK_GRPC,
+#                                               # MK_KUBECONFIG (admin), MK_CA (ca.crt)
+#   mk mkctl-args...                            # mkctl --kubeconfig $MK_KUBECONFIG ...
 #   mk_wait 60 "what" cmd...                    # poll until cmd succeeds
 #   mk_cluster_down                             # stops daemons, removes the nodes' containers
 #
 # MK_V=N starts every daemon with --v=N; MK_APISERVER_FLAGS adds flags to the apiserver.
 #
+# The apiserver serves TLS only and authenticates every client: the scheduler and
+# controller-manager use the kubeconfigs it writes into its data dir, each kubelet gets its own
+# (system:node:<name> in system:nodes) from mk-kubeconfig, mkctl uses admin.kubeconfig.
 # Logs and data live in $MK_CLUSTER_DIR (a temp dir); it is printed on failure.
 
 MK_CLUSTER_DIR=""
@@ -54,7 +58,10 @@ mk_start_kubelet() {
   local node=$1
   shift
   mkdir -p "$MK_CLUSTER_DIR/kubelet/$node"
-  mk_start_daemon "kubelet-$node" '^ready' "$MK_BIN/mk-kubelet" --apiserver="$MK_GRPC" \
+  "$MK_BIN/mk-kubeconfig" --data-dir="$MK_CLUSTER_DIR/apiserver" --user="system:node:$node" \
+    --group=system:nodes --out="$MK_CLUSTER_DIR/kubelet/$node.kubeconfig" || return 1
+  mk_start_daemon "kubelet-$node" '^ready' "$MK_BIN/mk-kubelet" \
+    --kubeconfig="$MK_CLUSTER_DIR/kubelet/$node.kubeconfig" \
     --node-name="$node" --docker-socket=/var/run/docker.sock \
     --root-dir="$MK_CLUSTER_DIR/kubelet/$node" --port=0 ${MK_V:+--v=$MK_V} "$@" || return 1
   MK_CLUSTER_NODES+=("$node")
@@ -74,13 +81,20 @@ mk_cluster_up() {
   local rest grpc
   rest="$(sed -E 's/.*rest=([0-9]+).*/\1/' <<<"$line")"
   grpc="$(sed -E 's/.*grpc=([0-9]+).*/\1/' <<<"$line")"
-  MK_SERVER="http://127.0.0.1:$rest"
+  # For the tests that source this file (mk() itself uses MK_KUBECONFIG):
+  # shellcheck disable=SC2034
+  MK_SERVER="https://127.0.0.1:$rest"
+  # shellcheck disable=SC2034
   MK_GRPC="127.0.0.1:$grpc"
-  mk_start_daemon scheduler '^ready' "$MK_BIN/mk-scheduler" --apiserver="$MK_GRPC" \
-    ${MK_V:+--v=$MK_V} || return 1
+  MK_KUBECONFIG="$MK_CLUSTER_DIR/apiserver/admin.kubeconfig"
+  # shellcheck disable=SC2034
+  MK_CA="$MK_CLUSTER_DIR/apiserver/pki/ca.crt"
+  mk_start_daemon scheduler '^ready' "$MK_BIN/mk-scheduler" \
+    --kubeconfig="$MK_CLUSTER_DIR/apiserver/scheduler.kubeconfig" ${MK_V:+--v=$MK_V} || return 1
   # shellcheck disable=SC2086
   mk_start_daemon controller-manager '^ready' "$MK_BIN/mk-controller-manager" \
-    --apiserver="$MK_GRPC" ${MK_V:+--v=$MK_V} ${MK_CM_FLAGS:-} || return 1
+    --kubeconfig="$MK_CLUSTER_DIR/apiserver/controller-manager.kubeconfig" ${MK_V:+--v=$MK_V} \
+    ${MK_CM_FLAGS:-} || return 1
   local node
   for node in "$@"; do
     # shellcheck disable=SC2086
@@ -88,7 +102,7 @@ mk_cluster_up() {
   done
 }
 
-mk() { "$MK_BIN/mkctl" --server "$MK_SERVER" "$@"; }
+mk() { "$MK_BIN/mkctl" --kubeconfig "$MK_KUBECONFIG" "$@"; }
 
 # mk_wait SECONDS WHAT CMD... — polls CMD every 0.5 s until it succeeds.
 mk_wait() {
