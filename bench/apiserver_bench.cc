@@ -140,6 +140,7 @@ std::unique_ptr<httplib::SSLClient> NewSslClient(const mk::KubeconfigCredentials
   BIO_free(b);
   c->set_ca_cert_store(store);
   c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);  // as mkctl: header and body records go out at once
   return c;
 }
 

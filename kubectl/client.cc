@@ -152,6 +152,7 @@ std::unique_ptr<httplib::ClientImpl> Client::NewHttp(bool streaming) const {
     c->set_keep_alive(true);
   }
   c->set_default_headers({{"User-Agent", "mkctl/v1.30.0 (linux/amd64) mk"}});
+  c->set_tcp_nodelay(true);  // a request's TLS records must not wait for delayed ACKs
   return c;
 }
 

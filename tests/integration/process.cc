@@ -275,6 +275,7 @@ std::unique_ptr<httplib::SSLClient> NewRestClient(const std::string& kubeconfig)
   BIO_free(b);
   c->set_ca_cert_store(store);
   c->enable_server_certificate_verification(true);
+  c->set_tcp_nodelay(true);
   return c;
 }
 
