@@ -8,9 +8,9 @@
 #include "common/yaml_printer.h"
 
 namespace mk {
-namespace {
 
-const Json* Named(const Json& raw, const char* list, const std::string& name, const char* field) {
+const Json* KubeconfigNamed(const Json& raw, const char* list, const std::string& name,
+                            const char* field) {
   if (!raw.contains(list) || !raw[list].is_array()) return nullptr;
   for (const Json& e : raw[list]) {
     if (e.is_object() && e.value("name", "") == name && e.contains(field) && e[field].is_object()) {
@@ -20,10 +20,17 @@ const Json* Named(const Json& raw, const char* list, const std::string& name, co
   return nullptr;
 }
 
-std::string Str(const Json& j, const char* key) {
+std::string KubeconfigStr(const Json& j, const char* key) {
   if (!j.contains(key) || !j[key].is_string()) return "";
   return j[key].get<std::string>();
 }
+
+namespace {
+
+const Json* Named(const Json& raw, const char* list, const std::string& name, const char* field) {
+  return KubeconfigNamed(raw, list, name, field);
+}
+std::string Str(const Json& j, const char* key) { return KubeconfigStr(j, key); }
 
 // The value of `key`-data (base64) or the contents of the file `key` names.
 absl::StatusOr<std::string> DataOrFile(const Json& j, const std::string& key,

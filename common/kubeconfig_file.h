@@ -11,10 +11,17 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/json.h"
 
 namespace mk {
 
 inline constexpr char kGrpcExtensionName[] = "mk.io/grpc";
+
+// The `field` object of the entry named `name` in the list `list` ("clusters", "users",
+// "contexts"), or nullptr; a string field or "". Shared with mkctl's kubeconfig reader.
+const Json* KubeconfigNamed(const Json& raw, const char* list, const std::string& name,
+                            const char* field);
+std::string KubeconfigStr(const Json& j, const char* key);
 
 struct KubeconfigCredentials {
   std::string server;       // REST: https://127.0.0.1:6443

@@ -6,25 +6,17 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/kubeconfig_file.h"
 #include "common/manifest.h"
 
 namespace mk::kubectl {
 namespace {
 
 const Json* Named(const Json& raw, const char* list, const std::string& name, const char* field) {
-  if (!raw.contains(list) || !raw[list].is_array()) return nullptr;
-  for (const Json& e : raw[list]) {
-    if (e.is_object() && e.value("name", "") == name && e.contains(field) && e[field].is_object()) {
-      return &e[field];
-    }
-  }
-  return nullptr;
+  return KubeconfigNamed(raw, list, name, field);
 }
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.contains(key) || !j[key].is_string()) return "";
-  return j[key].get<std::string>();
-}
+std::string Str(const Json& j, const char* key) { return KubeconfigStr(j, key); }
 
 // A *-data field: base64 of PEM text.
 absl::Status Data(const Json& j, const char* key, const std::string& path, std::string* out) {
