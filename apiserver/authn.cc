@@ -141,8 +141,14 @@ absl::StatusOr<UserInfo> Authenticator::Authenticate(const std::string& cert_pem
   if (auth.size() > 7 && absl::StartsWithIgnoreCase(auth, "bearer ")) {
     std::string token(absl::StripAsciiWhitespace(auth.substr(7)));
     auto it = tokens_.find(token);
-    if (it == tokens_.end()) return Unauthorized();
-    return it->second;
+    if (it != tokens_.end()) return it->second;
+    if (bootstrap_lookup_) {
+      if (std::optional<UserInfo> user = bootstrap_lookup_(token)) {
+        AddAuthenticated(&*user);
+        return *std::move(user);
+      }
+    }
+    return Unauthorized();
   }
   if (!cert_pem.empty()) return Unauthorized();
   return UserInfo{kAnonymousUser, {kUnauthenticatedGroup}};

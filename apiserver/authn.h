@@ -5,13 +5,16 @@
 //      groups = O's + system:authenticated;
 //   2. a bearer token listed in the token file (--token-auth-file, Kubernetes' static token
 //      CSV: token,user,uid[,"group1,group2"]) → that user and groups + system:authenticated;
-//   3. nothing presented → system:anonymous in system:unauthenticated.
+//   3. a bootstrap token (apiserver/bootstrap_token.h), when a lookup is set;
+//   4. nothing presented → system:anonymous in system:unauthenticated.
 // Credentials that are presented but do not verify (a certificate from another CA, an expired
 // one, an unknown token) are an error (401), never a fall-back to anonymous.
 //
 // Thread-safe; verified certificates are cached by their PEM text until they expire.
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -37,6 +40,12 @@ class Authenticator {
 
   static bool IsAnonymous(const UserInfo& user) { return user.name == kAnonymousUser; }
 
+  // Bearer tokens not in the token file go to `lookup` (--enable-bootstrap-token-auth).
+  // Before serving: not synchronised.
+  void set_bootstrap_lookup(std::function<std::optional<UserInfo>(const std::string&)> lookup) {
+    bootstrap_lookup_ = std::move(lookup);
+  }
+
   // Parses token-file text; exposed for tests.
   static absl::StatusOr<absl::flat_hash_map<std::string, UserInfo>> ParseTokenFile(
       const std::string& text);
@@ -53,6 +62,7 @@ class Authenticator {
   };
   const std::string client_ca_pem_;
   const absl::flat_hash_map<std::string, UserInfo> tokens_;  // token → user (secret keys)
+  std::function<std::optional<UserInfo>(const std::string&)> bootstrap_lookup_;
   mutable absl::Mutex mu_;
   mutable absl::flat_hash_map<std::string, CachedCert> cert_cache_ ABSL_GUARDED_BY(mu_);
 };

@@ -101,6 +101,8 @@ const std::vector<Rule>& SchedulerRules() {
 //     replicasets/status;
 //   node lifecycle: get/update nodes (taints), update nodes/status, delete pods;
 //   HPA: get/update replicasets/scale, get/update horizontalpodautoscalers(/status);
+//   CSR approver and signer: watch certificatesigningrequests, update their approval and
+//     status;
 //   events (create, patch) and its leader-election Lease in kube-system.
 const std::vector<Rule>& ControllerManagerRules() {
   static const auto* kRules = new std::vector<Rule>{
@@ -110,6 +112,10 @@ const std::vector<Rule>& ControllerManagerRules() {
       {{"watch"}, "apps", {"replicasets"}},
       {{"watch"}, "coordination.k8s.io", {"leases"}},
       {{"watch"}, "autoscaling", {"horizontalpodautoscalers"}},
+      {{"watch"}, "certificates.k8s.io", {"certificatesigningrequests"}},
+      {{"update"},
+       "certificates.k8s.io",
+       {"certificatesigningrequests/approval", "certificatesigningrequests/status"}},
       {{"create"}, "", {"pods", "serviceaccounts", "events"}},
       {{"update"}, "", {"pods", "nodes", "nodes/status", "namespaces"}},
       {{"patch"}, "", {"events"}},
@@ -125,10 +131,12 @@ const std::vector<Rule>& ControllerManagerRules() {
   return *kRules;
 }
 
-// system:bootstrappers: only the node-join CSR (later issue).
-const std::vector<Rule>& BootstrapperRules() {
+// system:bootstrappers: Kubernetes' system:node-bootstrapper — submit the node-join CSR and
+// wait for its certificate. system:nodes: the same from Kubernetes' system:node role (client
+// certificate renewal and the kubelet's serving certificate).
+const std::vector<Rule>& CsrRequesterRules() {
   static const auto* kRules = new std::vector<Rule>{
-      {{"create", "get"}, "certificates.k8s.io", {"certificatesigningrequests"}},
+      {{"create", "get", "list", "watch"}, "certificates.k8s.io", {"certificatesigningrequests"}},
   };
   return *kRules;
 }
@@ -180,7 +188,10 @@ Decision AuthorizeRbac(const UserInfo& user, const RequestAttributes& a) {
   if (user.name == kControllerManagerUser && AnyMatches(ControllerManagerRules(), a)) {
     return Allow();
   }
-  if (InGroup(user, kBootstrappersGroup) && AnyMatches(BootstrapperRules(), a)) return Allow();
+  if ((InGroup(user, kBootstrappersGroup) || InGroup(user, kNodesGroup)) &&
+      AnyMatches(CsrRequesterRules(), a)) {
+    return Allow();
+  }
   return Deny();
 }
 

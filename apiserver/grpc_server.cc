@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "apiserver.grpc.pb.h"
+#include "apiserver/requester_admission.h"
 #include "apiserver/watch_limiter.h"
 #include "common/api_error.h"
 #include "common/manifest.h"
@@ -133,6 +134,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
     if (!r.ok()) return ToGrpc(r.status());
     auto obj = ParseObject(**r, req->data());
     if (!obj.ok()) return ToGrpc(obj.status());
+    StampRequester(**r, user, obj->get());
     return Reply(registry_->Create(**r, req->namespace_(), std::move(*obj)), out);
   }
 

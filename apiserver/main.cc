@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "apiserver/authn.h"
 #include "apiserver/authz.h"
+#include "apiserver/bootstrap_token.h"
 #include "apiserver/grpc_server.h"
 #include "apiserver/kubelet_logs.h"
 #include "apiserver/metrics.h"
@@ -53,6 +54,8 @@ ABSL_FLAG(std::vector<std::string>, tls_san, {},
           "extra subject alternative names (DNS or IP, comma-separated) for the serving cert");
 ABSL_FLAG(std::string, token_auth_file, "",
           "static bearer tokens, CSV: token,user,uid[,\"group1,group2\"]");
+ABSL_FLAG(bool, enable_bootstrap_token_auth, true,
+          "accept bootstrap tokens (Secrets kube-system/bootstrap-token-<id>) for node join");
 ABSL_FLAG(std::string, authorization_mode, mk::apiserver::kDefaultAuthorizationMode,
           "comma-separated authorizers: Node, RBAC (mk's fixed roles), AlwaysAllow");
 ABSL_FLAG(bool, anonymous_auth, true,
@@ -137,6 +140,9 @@ int main(int argc, char** argv) {
   if (!authn.ok()) {
     MK_LOG(E) << "authentication: " << authn.status();
     return 1;
+  }
+  if (absl::GetFlag(FLAGS_enable_bootstrap_token_auth)) {
+    (*authn)->set_bootstrap_lookup(mk::apiserver::BootstrapTokenLookup(&registry));
   }
   // The single authorization point: Node + the fixed RBAC roles (apiserver/authz.h).
   mk::apiserver::RegistryNodeGraph node_graph(&registry);

@@ -40,6 +40,15 @@ void CopyField(const Message& from, Message* to, const char* name) {
   to->GetReflection()->MutableMessage(to, f)->CopyFrom(from.GetReflection()->GetMessage(from, f));
 }
 
+// certificatesigningrequests/approval: only status.conditions change (Kubernetes'
+// approvalStrategy); the certificate stays as stored.
+void CopyApprovalConditions(const Message& from, Message* to) {
+  const auto* f = dynamic_cast<const api::CertificateSigningRequest*>(&from);
+  auto* t = dynamic_cast<api::CertificateSigningRequest*>(to);
+  if (f == nullptr || t == nullptr) return;
+  *t->mutable_status()->mutable_conditions() = f->status().conditions();
+}
+
 bool SameField(const Message& a, const Message& b, const char* name) {
   const auto* f = a.GetDescriptor()->FindFieldByName(name);
   if (f == nullptr) return true;
@@ -252,11 +261,15 @@ absl::StatusOr<ObjectPtr> Registry::Update(const ResourceInfo& r, const std::str
     }
     if (rv != kv->mod_revision) return ConflictError(Qualified(r), name, kModifiedMessage);
   }
-  if (subresource == "status") {
+  if (subresource == "status" || subresource == "approval") {
     // Only status changes; spec and metadata come from the stored object.
     ObjectPtr merged((*current)->New());
     merged->CopyFrom(**current);
-    CopyField(*obj, merged.get(), "status");
+    if (subresource == "status") {
+      CopyField(*obj, merged.get(), "status");
+    } else {
+      CopyApprovalConditions(*obj, merged.get());
+    }
     obj = std::move(merged);
   } else if (HasStatus(r)) {
     CopyField(**current, obj.get(), "status");
@@ -306,6 +319,8 @@ absl::StatusOr<ObjectPtr> Registry::Patch(const ResourceInfo& r, const std::stri
     }
     if (subresource == "status") {
       CopyField(*next, obj, "status");
+    } else if (subresource == "approval") {
+      CopyApprovalConditions(*next, obj);
     } else {
       if (HasStatus(r)) CopyField(*obj, next.get(), "status");
       obj->CopyFrom(*next);

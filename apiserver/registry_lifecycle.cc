@@ -49,6 +49,9 @@ void InitStatus(const ResourceInfo& r, Message* obj) {
     }
   } else if (r.name == "namespaces") {
     static_cast<api::Namespace*>(obj)->mutable_status()->set_phase("Active");
+  } else if (r.name == "certificatesigningrequests") {
+    // Approval and the certificate come only through the subresources.
+    static_cast<api::CertificateSigningRequest*>(obj)->clear_status();
   }
 }
 

@@ -13,6 +13,7 @@
 #include "apiserver/discovery.h"
 #include "apiserver/metrics_api.h"
 #include "apiserver/request_log.h"
+#include "apiserver/requester_admission.h"
 #include "apiserver/rest_path.h"
 #include "apiserver/table.h"
 #include "apiserver/watch_limiter.h"
@@ -452,6 +453,7 @@ void RestServer::HandleAdmitted(const httplib::Request& req, httplib::Response& 
       result = MethodNotAllowedError("POST is not allowed on a named object");
     } else {
       absl::StatusOr<ObjectPtr> obj = DecodeBody(req, r, max);
+      if (obj.ok()) StampRequester(r, user, obj->get());
       bool dry_run = Param(req, "dryRun") == "All";
       result = obj.ok() ? registry_->Create(r, ns, std::move(*obj), dry_run) : obj.status();
       ok_code = 201;

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace mk::pki {
 namespace {
@@ -289,7 +290,9 @@ absl::StatusOr<CertAndKey> IssueClientCert(const CertAndKey& ca, const std::stri
 }
 
 absl::StatusOr<std::string> CreateCsr(const std::string& key_pem, const std::string& user,
-                                      const std::vector<std::string>& groups) {
+                                      const std::vector<std::string>& groups,
+                                      const std::vector<std::string>& dns_names,
+                                      const std::vector<std::string>& ips) {
   absl::StatusOr<Ptr<EVP_PKEY>> key = LoadKey(key_pem);
   if (!key.ok()) return key.status();
   Ptr<X509_REQ> req(X509_REQ_new());
@@ -297,44 +300,89 @@ absl::StatusOr<std::string> CreateCsr(const std::string& key_pem, const std::str
   Ptr<X509_NAME> name = Subject(user, groups);
   X509_REQ_set_subject_name(req.get(), name.get());
   X509_REQ_set_pubkey(req.get(), key->get());
+  if (!dns_names.empty() || !ips.empty()) {
+    std::vector<std::string> sans;
+    for (const std::string& d : dns_names) sans.push_back("DNS:" + d);
+    for (const std::string& ip : ips) sans.push_back("IP:" + ip);
+    std::string value = absl::StrJoin(sans, ",");
+    Ptr<STACK_OF(X509_EXTENSION)> exts(sk_X509_EXTENSION_new_null());
+    X509_EXTENSION* ext =
+        X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, value.c_str());
+    if (ext == nullptr) return Fail("subjectAltName " + value);
+    sk_X509_EXTENSION_push(exts.get(), ext);
+    if (X509_REQ_add_extensions(req.get(), exts.get()) != 1) return Fail("CSR extensions");
+  }
   if (X509_REQ_sign(req.get(), key->get(), EVP_sha256()) == 0) return Fail("signing the CSR");
   Ptr<BIO> bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_REQ(bio.get(), req.get());
   return BioString(bio.get());
 }
 
-absl::StatusOr<std::string> SignCsr(const CertAndKey& ca, const std::string& csr_pem, Usage usage,
-                                    CertOptions opts) {
+namespace {
+
+// A PEM CSR whose self-signature verifies, its public key and what it asks for.
+struct LoadedCsr {
+  Ptr<X509_REQ> req;
+  Ptr<EVP_PKEY> pub;
+  CsrInfo info;
+};
+
+absl::StatusOr<LoadedCsr> LoadCsr(const std::string& csr_pem) {
   Ptr<BIO> bio = MemBio(csr_pem);
-  Ptr<X509_REQ> req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
-  if (!req) {
+  LoadedCsr out;
+  out.req.reset(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  if (!out.req) {
     ERR_clear_error();
     return absl::InvalidArgumentError("no PEM certificate request found");
   }
-  Ptr<EVP_PKEY> pub(X509_REQ_get_pubkey(req.get()));
-  if (!pub || X509_REQ_verify(req.get(), pub.get()) != 1) {
+  out.pub.reset(X509_REQ_get_pubkey(out.req.get()));
+  if (!out.pub || X509_REQ_verify(out.req.get(), out.pub.get()) != 1) {
     ERR_clear_error();
     return absl::InvalidArgumentError("the certificate request's signature does not verify");
   }
-  const X509_NAME* subject = X509_REQ_get_subject_name(req.get());
-  if (X509_NAME_get_index_by_NID(subject, NID_commonName, -1) < 0) {
-    return absl::InvalidArgumentError("the certificate request has no common name");
+  const X509_NAME* subject = X509_REQ_get_subject_name(out.req.get());
+  for (int i = 0; i < X509_NAME_entry_count(subject); ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(subject, i);
+    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+    std::string v = Utf8(X509_NAME_ENTRY_get_data(e));
+    if (nid == NID_commonName) out.info.common_name = v;
+    if (nid == NID_organizationName) out.info.organizations.push_back(v);
   }
-  std::vector<std::string> dns, ips;
-  Ptr<STACK_OF(X509_EXTENSION)> exts(X509_REQ_get_extensions(req.get()));
+  Ptr<STACK_OF(X509_EXTENSION)> exts(X509_REQ_get_extensions(out.req.get()));
   if (exts) {
     Ptr<GENERAL_NAMES> names(static_cast<GENERAL_NAMES*>(
         X509V3_get_d2i(exts.get(), NID_subject_alt_name, nullptr, nullptr)));
     for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
       const GENERAL_NAME* n = sk_GENERAL_NAME_value(names.get(), i);
       if (n->type == GEN_DNS) {
-        dns.push_back(Utf8(n->d.dNSName));
+        out.info.dns_names.push_back(Utf8(n->d.dNSName));
       } else if (n->type == GEN_IPADD) {
-        ips.push_back(IpText(n->d.iPAddress));
+        out.info.ips.push_back(IpText(n->d.iPAddress));
+      } else {
+        out.info.other_sans = true;
       }
     }
   }
-  return SignLeaf(ca, pub.get(), subject, usage, dns, ips, opts);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<CsrInfo> ParseCsr(const std::string& csr_pem) {
+  absl::StatusOr<LoadedCsr> csr = LoadCsr(csr_pem);
+  if (!csr.ok()) return csr.status();
+  return std::move(csr->info);
+}
+
+absl::StatusOr<std::string> SignCsr(const CertAndKey& ca, const std::string& csr_pem, Usage usage,
+                                    CertOptions opts) {
+  absl::StatusOr<LoadedCsr> csr = LoadCsr(csr_pem);
+  if (!csr.ok()) return csr.status();
+  if (csr->info.common_name.empty()) {
+    return absl::InvalidArgumentError("the certificate request has no common name");
+  }
+  return SignLeaf(ca, csr->pub.get(), X509_REQ_get_subject_name(csr->req.get()), usage,
+                  csr->info.dns_names, csr->info.ips, opts);
 }
 
 absl::StatusOr<CertInfo> ParseCert(const std::string& cert_pem) {

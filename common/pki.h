@@ -52,9 +52,22 @@ absl::StatusOr<CertAndKey> IssueClientCert(const CertAndKey& ca, const std::stri
                                            const std::vector<std::string>& groups,
                                            CertOptions opts = {});
 
-// A PEM certificate signing request for `key_pem` with CN = user and O = groups.
+// A PEM certificate signing request for `key_pem` with CN = user and O = groups, asking for
+// the given DNS/IP subjectAltNames (a kubelet's serving certificate).
 absl::StatusOr<std::string> CreateCsr(const std::string& key_pem, const std::string& user,
-                                      const std::vector<std::string>& groups);
+                                      const std::vector<std::string>& groups,
+                                      const std::vector<std::string>& dns_names = {},
+                                      const std::vector<std::string>& ips = {});
+
+// What a CSR asks for, once its self-signature verified (InvalidArgument otherwise).
+struct CsrInfo {
+  std::string common_name;
+  std::vector<std::string> organizations;
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ips;
+  bool other_sans = false;  // email, URI, … subjectAltNames
+};
+absl::StatusOr<CsrInfo> ParseCsr(const std::string& csr_pem);
 
 // Signs a PEM CSR with `ca`: its signature must verify; the subject (CN, O) and any
 // DNS/IP SANs it requests are copied; usage and validity are the signer's choice, never the

@@ -138,6 +138,27 @@ TEST_F(PkiTest, SignCsrRejectsGarbageAndTamperedRequests) {
   EXPECT_FALSE(SignCsr(ca_, bad, Usage::kClient).ok());
 }
 
+TEST_F(PkiTest, CsrCarriesSubjectAltNamesToTheServingCertificate) {
+  auto key = GenerateKey();
+  ASSERT_TRUE(key.ok());
+  auto csr = CreateCsr(*key, "system:node:n1", {"system:nodes"}, {"n1", "n1.lan"}, {"10.0.0.7"});
+  ASSERT_TRUE(csr.ok()) << csr.status();
+  auto info = ParseCsr(*csr);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->common_name, "system:node:n1");
+  EXPECT_THAT(info->organizations, ElementsAre("system:nodes"));
+  EXPECT_THAT(info->dns_names, ElementsAre("n1", "n1.lan"));
+  EXPECT_THAT(info->ips, ElementsAre("10.0.0.7"));
+  EXPECT_FALSE(info->other_sans);
+  auto cert = SignCsr(ca_, *csr, Usage::kServer);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  auto ci = ParseCert(*cert);
+  ASSERT_TRUE(ci.ok());
+  EXPECT_THAT(ci->ips, ElementsAre("10.0.0.7"));
+  EXPECT_TRUE(VerifyCert(*cert, ca_.cert_pem, Usage::kServer).ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(ParseCsr("nope").status()));
+}
+
 TEST_F(PkiTest, GarbageIsNotACertificate) {
   EXPECT_FALSE(ParseCert("nope").ok());
   EXPECT_TRUE(absl::IsUnauthenticated(VerifyCert("nope", ca_.cert_pem, Usage::kClient)));

@@ -370,6 +370,26 @@ std::string FormatLabelSelector(const api::LabelSelector& sel) {
   return absl::StrJoin(parts, ",");
 }
 
+namespace {
+
+// kubectl's CSR row: CONDITION lists the condition types, then "Issued" once a certificate
+// is set, or "Pending".
+std::vector<std::string> CsrRow(const api::CertificateSigningRequest& csr, absl::Time now) {
+  std::vector<std::string> conds;
+  for (const auto& c : csr.status().conditions()) conds.push_back(c.type());
+  if (!csr.status().certificate().empty()) conds.push_back("Issued");
+  const auto& spec = csr.spec();
+  return {csr.metadata().name(),
+          Age(csr.metadata(), now),
+          spec.signer_name(),
+          spec.username(),
+          spec.has_expiration_seconds() ? FormatAge(absl::Seconds(spec.expiration_seconds()))
+                                        : "<none>",
+          conds.empty() ? "Pending" : absl::StrJoin(conds, ",")};
+}
+
+}  // namespace
+
 const std::vector<Column>& ColumnsFor(const ResourceInfo& r) {
   static const auto* kColumns = new std::map<std::string, std::vector<Column>>{
       {"pods",
@@ -392,6 +412,9 @@ const std::vector<Column>& ColumnsFor(const ResourceInfo& r) {
         C("Count", "string", 1), C("Name", "string", 1)}},
       {"namespaces", {C("Name"), C("Status"), C("Age")}},
       {"leases", {C("Name"), C("Holder"), C("Age")}},
+      {"certificatesigningrequests",
+       {C("Name"), C("Age"), C("SignerName", "string"), C("Requestor", "string"),
+        C("RequestedDuration", "string"), C("Condition", "string")}},
       {"horizontalpodautoscalers",
        {C("Name"), C("Reference"), C("Targets"), C("MinPods", "string"), C("MaxPods", "integer"),
         C("Replicas", "integer"), C("Age")}},
@@ -428,6 +451,7 @@ std::vector<std::string> RowFor(const Message& obj, absl::Time now) {
             absl::StrCat(h->status().current_replicas()),
             Age(h->metadata(), now)};
   }
+  if (const auto* csr = As<api::CertificateSigningRequest>(obj)) return CsrRow(*csr, now);
   const api::ObjectMeta& meta = Meta(obj);
   return {meta.name(), Age(meta, now)};
 }

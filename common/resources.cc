@@ -73,6 +73,15 @@ const std::vector<ResourceInfo>& AllResources() {
        {"hpa"},
        {"status"},
        &api::HorizontalPodAutoscaler::default_instance()},
+      {"certificatesigningrequests",
+       "certificatesigningrequest",
+       "CertificateSigningRequest",
+       "certificates.k8s.io",
+       "v1",
+       false,
+       {"csr"},
+       {"status", "approval"},
+       &api::CertificateSigningRequest::default_instance()},
   };
   return *kAll;
 }

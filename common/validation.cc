@@ -1,4 +1,5 @@
-// Validation per kind (metadata, ReplicaSet, Secret, Node, Namespace, Lease, Event, HPA)
+// Validation per kind (metadata, ReplicaSet, Secret, Node, Namespace, Lease, Event, HPA;
+// CertificateSigningRequest in validation_csr.cc)
 // and update rules. Pod specs are validated in validation_pod.cc.
 
 #include "common/validation.h"
@@ -409,6 +410,8 @@ std::vector<FieldError> Validate(const google::protobuf::Message& obj) {
     ValidateLease(*lease, &e);
   } else if (const auto* hpa = dynamic_cast<const api::HorizontalPodAutoscaler*>(&obj)) {
     ValidateHpa(*hpa, &e);
+  } else if (const auto* csr = dynamic_cast<const api::CertificateSigningRequest*>(&obj)) {
+    ValidateCsr(*csr, &e);
   } else {
     // ServiceAccount and anything else with metadata: names are DNS subdomains.
     ValidateMetaInto(Meta(obj), true, true, &e);
@@ -435,6 +438,9 @@ std::vector<FieldError> ValidateUpdate(const google::protobuf::Message& old_obj,
       absl::StatusOr<LabelSelector> sel = LabelSelector::FromProto(n->spec().selector());
       Invalid(&e, "spec.selector", Q(sel.ok() ? sel->ToString() : ""), kImmutable);
     }
+  } else if (const auto* o = dynamic_cast<const api::CertificateSigningRequest*>(&old_obj)) {
+    const auto* n = dynamic_cast<const api::CertificateSigningRequest*>(&new_obj);
+    if (n != nullptr) ValidateCsrUpdate(*o, *n, &e);
   } else if (const auto* o = dynamic_cast<const api::Secret*>(&old_obj)) {
     const auto* n = dynamic_cast<const api::Secret*>(&new_obj);
     if (n != nullptr && o->has_immutable() && o->immutable()) {

@@ -110,5 +110,10 @@ void ValidateAffinity(const api::Affinity& a, const std::string& path, Errors* e
 void ValidateTolerations(const google::protobuf::RepeatedPtrField<api::Toleration>& ts,
                          const std::string& path, Errors* e);
 
+// validation_csr.cc: CertificateSigningRequest create and update rules.
+void ValidateCsr(const api::CertificateSigningRequest& csr, Errors* e);
+void ValidateCsrUpdate(const api::CertificateSigningRequest& o,
+                       const api::CertificateSigningRequest& n, Errors* e);
+
 }  // namespace validation_internal
 }  // namespace mk

@@ -27,7 +27,8 @@ ControllerManager::ControllerManager(ApiClient* client, ControllerManagerOptions
       leases_(client, Opts("leases", "kube-node-lease")),
       namespaces_(client, Opts("namespaces")),
       serviceaccounts_(client, Opts("serviceaccounts")),
-      hpas_(client, Opts("horizontalpodautoscalers")) {
+      hpas_(client, Opts("horizontalpodautoscalers")),
+      csrs_(client, Opts("certificatesigningrequests")) {
   rs_ = std::make_unique<ReplicaSetController>(client_, &replicasets_, &pods_, &recorder_);
   gc_ = std::make_unique<GarbageCollector>(client_, &replicasets_, &pods_);
   nodes_ctl_ = std::make_unique<NodeLifecycleController>(client_, &nodes_, &leases_, &pods_,
@@ -36,21 +37,22 @@ ControllerManager::ControllerManager(ApiClient* client, ControllerManagerOptions
                                               std::vector<Informer*>{&pods_, &replicasets_});
   hpa_ =
       std::make_unique<HpaController>(client_, &hpas_, &pods_, &nodes_, &hpa_recorder_, opts_.hpa);
+  csr_ = std::make_unique<CsrController>(client_, &csrs_, &nodes_, opts_.csr);
 }
 
 ControllerManager::~ControllerManager() { Shutdown(); }
 
 void ControllerManager::StartInformers() {
-  for (Informer* i :
-       {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_, &hpas_}) {
+  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_,
+                      &hpas_, &csrs_}) {
     i->Start();
   }
 }
 
 bool ControllerManager::WaitForSync(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
-  for (Informer* i :
-       {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_, &hpas_}) {
+  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_,
+                      &hpas_, &csrs_}) {
     if (!i->WaitForSync(std::max(absl::ZeroDuration(), deadline - absl::Now()))) return false;
   }
   return true;
@@ -64,6 +66,7 @@ void ControllerManager::StartControllers() {
   ns_->Run(opts_.namespace_workers);
   nodes_ctl_->Run();
   hpa_->Run(opts_.hpa_workers);
+  csr_->Run(opts_.csr_workers);
 }
 
 void ControllerManager::Shutdown() {
@@ -72,8 +75,9 @@ void ControllerManager::Shutdown() {
   if (ns_) ns_->Shutdown();
   if (nodes_ctl_) nodes_ctl_->Shutdown();
   if (hpa_) hpa_->Shutdown();
-  for (Informer* i :
-       {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_, &hpas_}) {
+  if (csr_) csr_->Shutdown();
+  for (Informer* i : {&pods_, &replicasets_, &nodes_, &leases_, &namespaces_, &serviceaccounts_,
+                      &hpas_, &csrs_}) {
     i->Shutdown();
   }
   recorder_.Shutdown();

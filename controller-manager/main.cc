@@ -1,8 +1,9 @@
 // mk-controller-manager: --kubeconfig PATH (TLS credentials and the gRPC address),
 // --apiserver HOST:PORT (overrides the address), --leader-elect, --v N, and the node
-// lifecycle and leader election timings. Prints "ready" on stdout once its caches are
-// synced; runs the controllers while leading (always without --leader-elect); exits on
-// SIGTERM/SIGINT (releasing the lease).
+// lifecycle and leader election timings, and the CSR signer's CA
+// (--cluster-signing-cert-file/--cluster-signing-key-file, --cluster-signing-duration). Prints
+// "ready" on stdout once its caches are synced; runs the controllers while leading (always without
+// --leader-elect); exits on SIGTERM/SIGINT (releasing the lease).
 
 #include <signal.h>
 
@@ -17,6 +18,7 @@
 #include "common/api_client.h"
 #include "common/leader_election.h"
 #include "common/log.h"
+#include "common/pki.h"
 #include "controller-manager/controller_manager.h"
 
 namespace {
@@ -32,6 +34,8 @@ struct Flags {
   absl::Duration monitor_period = absl::Seconds(5);
   absl::Duration hpa_sync_period = absl::Seconds(15);
   absl::Duration hpa_downscale_stabilization = absl::Minutes(5);
+  std::string signing_cert_file, signing_key_file;
+  absl::Duration signing_duration = absl::Hours(24 * 365);
   int v = 0;
 };
 
@@ -44,7 +48,9 @@ void Usage() {
                "  [--node-monitor-period 5s] [--pod-eviction-timeout D (ignored: pods are\n"
                "  evicted after their tolerationSeconds)]\n"
                "  [--horizontal-pod-autoscaler-sync-period 15s]\n"
-               "  [--horizontal-pod-autoscaler-downscale-stabilization 5m] [--v N]\n");
+               "  [--horizontal-pod-autoscaler-downscale-stabilization 5m]\n"
+               "  [--cluster-signing-cert-file CA.crt --cluster-signing-key-file CA.key]\n"
+               "  [--cluster-signing-duration 8760h] [--v N]\n");
 }
 
 bool ParseFlags(int argc, char** argv, Flags* f) {
@@ -94,6 +100,14 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
           f->hpa_downscale_stabilization < absl::ZeroDuration()) {
         return false;
       }
+    } else if (arg == "cluster-signing-cert-file") {
+      if (!next()) return false;
+      f->signing_cert_file = value;
+    } else if (arg == "cluster-signing-key-file") {
+      if (!next()) return false;
+      f->signing_key_file = value;
+    } else if (arg == "cluster-signing-duration") {
+      if (!duration(&f->signing_duration)) return false;
     } else if (arg == "pod-eviction-timeout") {
       absl::Duration ignored;
       if (!duration(&ignored)) return false;
@@ -104,6 +118,25 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       return false;
     }
   }
+  return true;
+}
+
+// The CSR signer's CA (both files or neither; the key must match the certificate).
+bool LoadSigningCa(const Flags& f, mk::controller_manager::CsrControllerOptions* opts) {
+  opts->signing_duration = f.signing_duration;
+  if (f.signing_cert_file.empty() && f.signing_key_file.empty()) {
+    MK_LOG(INFO) << "no --cluster-signing-cert-file: certificate requests are approved, not signed";
+    return true;
+  }
+  absl::StatusOr<std::string> cert = mk::pki::ReadFile(f.signing_cert_file);
+  absl::StatusOr<std::string> key = mk::pki::ReadFile(f.signing_key_file);
+  absl::Status s = !cert.ok() ? cert.status() : key.status();
+  if (s.ok()) s = mk::pki::CheckKeyMatchesCert(*cert, *key);
+  if (!s.ok()) {
+    MK_LOG(E) << "--cluster-signing-cert-file/--cluster-signing-key-file: " << s;
+    return false;
+  }
+  opts->signing_ca = {*cert, *key};
   return true;
 }
 
@@ -136,6 +169,7 @@ int main(int argc, char** argv) {
   opts.node_lifecycle.monitor_period = flags.monitor_period;
   opts.hpa.sync_period = flags.hpa_sync_period;
   opts.hpa.downscale_stabilization = flags.hpa_downscale_stabilization;
+  if (!LoadSigningCa(flags, &opts.csr)) return 2;
   mk::controller_manager::ControllerManager cm(client.get(), opts);
   cm.StartInformers();
   while (!cm.WaitForSync(absl::Seconds(5))) {

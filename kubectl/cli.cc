@@ -43,6 +43,8 @@ const std::map<std::string, Command>& Commands() {
       {"drain", {DrainFlags, RunDrain, true, "Drain node in preparation for maintenance"}},
       {"top", {TopFlags, RunTop, true, "Display resource (CPU/memory) usage"}},
       {"autoscale", {AutoscaleFlags, RunAutoscale, true, "Auto-scale a replica set with an HPA"}},
+      {"certificate",
+       {CertificateFlags, RunCertificate, true, "Approve or deny certificate signing requests"}},
   };
   return *kCommands;
 }

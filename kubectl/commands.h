@@ -40,5 +40,7 @@ void TopFlags(Args* a);
 int RunTop(Env& env);
 void AutoscaleFlags(Args* a);
 int RunAutoscale(Env& env);
+void CertificateFlags(Args* a);
+int RunCertificate(Env& env);
 
 }  // namespace mk::kubectl

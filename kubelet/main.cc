@@ -1,5 +1,6 @@
 // mk-kubelet: flags → options → Start() → wait for SIGTERM/SIGINT → Shutdown().
 // Flags use Kubernetes' dashed spelling: --kubeconfig PATH (TLS credentials, gRPC address),
+// --bootstrap-kubeconfig PATH (a bootstrap token: TLS bootstrap when --kubeconfig is missing),
 // --apiserver HOST:PORT (overrides the address), --node-name,
 // --docker-socket, --root-dir, --node-labels k=v,…, --cpu, --memory, --max-pods, --network,
 // --pause-binary, --node-ip, --address (log server, default 127.0.0.1), --port (default
@@ -34,11 +35,13 @@
 #include "kubelet/node_status.h"
 #include "kubelet/prober.h"
 #include "kubelet/stats_sampler.h"
+#include "kubelet/tls_bootstrap.h"
 
 namespace {
 
 struct Flags {
   std::string kubeconfig;
+  std::string bootstrap_kubeconfig;
   std::string apiserver;  // overrides the kubeconfig's gRPC address
   std::string node_name;
   std::string docker_socket = "/var/run/docker.sock";
@@ -59,7 +62,8 @@ struct Flags {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: mk-kubelet --kubeconfig PATH [--apiserver HOST:PORT] [--node-name NAME]\n"
+               "usage: mk-kubelet --kubeconfig PATH [--bootstrap-kubeconfig PATH]\n"
+               "  [--apiserver HOST:PORT] [--node-name NAME]\n"
                "   [--docker-socket PATH]\n"
                "  [--root-dir DIR] [--node-labels k=v,...] [--cpu N] [--memory Q] [--max-pods N]\n"
                "  [--network NAME] [--pause-binary PATH] [--node-ip IP] [--address IP]\n"
@@ -72,6 +76,7 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
   std::map<std::string, std::string*> strings{
       {"apiserver", &f->apiserver},
       {"kubeconfig", &f->kubeconfig},
+      {"bootstrap-kubeconfig", &f->bootstrap_kubeconfig},
       {"node-name", &f->node_name},
       {"docker-socket", &f->docker_socket},
       {"root-dir", &f->root_dir},
@@ -207,6 +212,21 @@ int main(int argc, char** argv) {
   if (!info.ok()) {
     MK_LOG(E) << "docker info: " << info.status();
     return 1;
+  }
+  if (!flags.bootstrap_kubeconfig.empty()) {
+    mk::kubelet::BootstrapOptions bopts;
+    bopts.kubeconfig_path = flags.kubeconfig;
+    bopts.bootstrap_kubeconfig_path = flags.bootstrap_kubeconfig;
+    bopts.node_name = flags.node_name;
+    bopts.apiserver_override = flags.apiserver;
+    bopts.stopped = [&sigs] {
+      struct timespec zero {};
+      return sigtimedwait(&sigs, nullptr, &zero) > 0;
+    };
+    if (absl::Status s = mk::kubelet::EnsureNodeCredentials(bopts); !s.ok()) {
+      MK_LOG(E) << "--bootstrap-kubeconfig: " << s;
+      return absl::IsCancelled(s) ? 0 : 1;
+    }
   }
   absl::StatusOr<std::unique_ptr<mk::ApiClient>> made =
       mk::NewGrpcApiClientFromKubeconfig(flags.kubeconfig, flags.apiserver);
