@@ -8,6 +8,7 @@
 #include "apiserver/node_authorizer.h"
 #include "common/api_error.h"
 #include "common/json_codec.h"
+#include "common/resources.h"
 
 namespace mk::apiserver {
 namespace {
@@ -16,28 +17,35 @@ constexpr char kAlwaysAllow[] = "AlwaysAllow";
 constexpr char kNode[] = "Node";
 constexpr char kRbac[] = "RBAC";
 
+// The leader-election Leases in kube-system (scheduler/main.cc, controller-manager/main.cc).
+constexpr char kSchedulerLease[] = "mk-scheduler";
+constexpr char kControllerManagerLease[] = "mk-controller-manager";
+
 // Which namespaces a rule covers.
 enum class Scope {
   kAny,         // cluster-scoped, all namespaces, or any one namespace
-  kNamespaced,  // any one namespace (not cluster-scoped objects, not all namespaces)
+  kNamespaced,  // objects of a namespaced resource in one namespace (never a Namespace or a
+                // Node, whatever namespace the request names)
   kNamed,       // exactly Rule::ns
 };
 
 // One RBAC PolicyRule. resources: "pods", "pods/status", or "*" for every resource (but no
-// subresource); group "*" for every API group.
+// subresource); group "*" for every API group; names: RBAC's resourceNames (empty: any).
 struct Rule {
   Rule(std::vector<std::string> v, std::string g, std::vector<std::string> r, Scope s = Scope::kAny,
-       std::string n = "")
+       std::string n = "", std::vector<std::string> only = {})
       : verbs(std::move(v)),
         group(std::move(g)),
         resources(std::move(r)),
         scope(s),
-        ns(std::move(n)) {}
+        ns(std::move(n)),
+        names(std::move(only)) {}
   std::vector<std::string> verbs;
   std::string group;
   std::vector<std::string> resources;
   Scope scope;
   std::string ns;
+  std::vector<std::string> names;
 };
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
@@ -46,17 +54,28 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 
 bool InGroup(const UserInfo& user, const char* group) { return Contains(user.groups, group); }
 
+// A resource of mk's table whose objects live in a namespace. The request's namespace alone
+// does not say so: REST names /api/v1/namespaces/x as in namespace x (as Kubernetes'
+// RequestInfo), and a gRPC call may send a namespace with a cluster-scoped resource.
+bool IsNamespacedResource(const std::string& group, const std::string& resource) {
+  for (const ResourceInfo& r : AllResources()) {
+    if (r.group == group && r.name == resource) return r.namespaced;
+  }
+  return false;
+}
+
 bool Matches(const Rule& rule, const RequestAttributes& a) {
   if (!Contains(rule.verbs, a.verb)) return false;
   if (rule.group != "*" && rule.group != a.api_group) return false;
   std::string resource = a.subresource.empty() ? a.resource : a.resource + "/" + a.subresource;
   bool any_resource = a.subresource.empty() && Contains(rule.resources, "*");
   if (!any_resource && !Contains(rule.resources, resource)) return false;
+  if (!rule.names.empty() && !Contains(rule.names, a.name)) return false;
   switch (rule.scope) {
     case Scope::kAny:
       return true;
     case Scope::kNamespaced:
-      return !a.ns.empty();
+      return !a.ns.empty() && IsNamespacedResource(a.api_group, a.resource);
     case Scope::kNamed:
       return a.ns == rule.ns;
   }
@@ -73,7 +92,8 @@ bool AnyMatches(const std::vector<Rule>& rules, const RequestAttributes& a) {
 // system:kube-scheduler: exactly the calls of scheduler/*.cc (informers on pods and nodes,
 // bind, the Unschedulable condition and nominatedNodeName on pods/status, filter-reason
 // annotations on pods, preemption deletes, events, its leader-election Lease), plus the reads
-// Kubernetes' scheduler role has that mk may use (namespaces, replicasets).
+// Kubernetes' scheduler role has that mk may use (namespaces, replicasets). Its Lease only
+// (Kubernetes: resourceNames kube-scheduler), so it cannot take the controller-manager's.
 const std::vector<Rule>& SchedulerRules() {
   static const auto* kRules = new std::vector<Rule>{
       {{"get", "list", "watch"}, "", {"pods", "nodes", "namespaces"}},
@@ -86,7 +106,8 @@ const std::vector<Rule>& SchedulerRules() {
        "coordination.k8s.io",
        {"leases"},
        Scope::kNamed,
-       "kube-system"},
+       "kube-system",
+       {kSchedulerLease}},
   };
   return *kRules;
 }
@@ -103,7 +124,8 @@ const std::vector<Rule>& SchedulerRules() {
 //   HPA: get/update replicasets/scale, get/update horizontalpodautoscalers(/status);
 //   CSR approver and signer: watch certificatesigningrequests, update their approval and
 //     status;
-//   events (create, patch) and its leader-election Lease in kube-system.
+//   events (create, patch) and its own leader-election Lease in kube-system (Kubernetes:
+//   resourceNames kube-controller-manager).
 const std::vector<Rule>& ControllerManagerRules() {
   static const auto* kRules = new std::vector<Rule>{
       {{"get", "list"}, "*", {"*"}},
@@ -126,7 +148,8 @@ const std::vector<Rule>& ControllerManagerRules() {
        "coordination.k8s.io",
        {"leases"},
        Scope::kNamed,
-       "kube-system"},
+       "kube-system",
+       {kControllerManagerLease}},
   };
   return *kRules;
 }

@@ -113,8 +113,8 @@ RequestAttributes Path(const std::string& path, const std::string& verb = "get")
 
 // The objects a request targets: "own" (node A's: pod a-pod, secret a-secret, node n1,
 // lease kube-node-lease/n1, pods selected by spec.nodeName=n1), "other" (node B's, or any
-// object with no node relationship), and for leases "sys" (kube-system/mk-scheduler, the
-// leader-election lease).
+// object with no node relationship), and for leases "sys" and "sys-cm" (kube-system/
+// mk-scheduler and kube-system/mk-controller-manager, the leader-election leases).
 struct Target {
   std::string label;
   std::string ns;
@@ -128,7 +128,8 @@ std::vector<Target> TargetsFor(const ResourceInfo& r, const std::string& verb) {
   if (r.name == "leases") {
     return {{"own", "kube-node-lease", collection ? "" : "n1", ""},
             {"other", "kube-node-lease", collection ? "" : "n2", ""},
-            {"sys", "kube-system", collection ? "" : "mk-scheduler", ""}};
+            {"sys", "kube-system", collection ? "" : "mk-scheduler", ""},
+            {"sys-cm", "kube-system", collection ? "" : "mk-controller-manager", ""}};
   }
   if (r.name == "pods" && collection) {
     return {{"own", ns, "", "spec.nodeName=n1"},
@@ -173,7 +174,7 @@ const char* const kAllowed[] = {
     "apps/replicasets/status,autoscaling/horizontalpodautoscalers/status *",
     "controller-manager get,update apps/replicasets/scale *",
     "controller-manager patch /events *",
-    "controller-manager create,update coordination.k8s.io/leases sys",
+    "controller-manager create,update coordination.k8s.io/leases sys-cm",
     // node A
     "node-a get,list,watch /nodes *",
     "node-a create,update,patch /nodes own",
@@ -254,6 +255,47 @@ TEST_F(AuthzTest, MatrixEveryResourceVerbAndIdentity) {
       << "unexpected allows:\n  " << absl::StrJoin(unexpected_allows, "\n  ");
   EXPECT_EQ(unexpected_denies.size(), 0u)
       << "unexpected denies:\n  " << absl::StrJoin(unexpected_denies, "\n  ");
+}
+
+// Each component's leader-election Lease is its own (Kubernetes: resourceNames), so neither
+// can read, take over or pre-create the other's.
+TEST_F(AuthzTest, ComponentsOwnOnlyTheirLeases) {
+  auto authz = Make();
+  auto may = [&](const UserInfo& u, const std::string& verb, const std::string& name) {
+    return authz->Authorize(u, Res(verb, "coordination.k8s.io", "leases", "kube-system", name))
+        .allowed;
+  };
+  for (const char* verb : {"get", "create", "update"}) {
+    EXPECT_TRUE(may(Scheduler(), verb, "mk-scheduler")) << verb;
+    EXPECT_FALSE(may(Scheduler(), verb, "mk-controller-manager")) << verb;
+    EXPECT_FALSE(may(Scheduler(), verb, "other")) << verb;
+    EXPECT_TRUE(may(ControllerManager(), verb, "mk-controller-manager")) << verb;
+    EXPECT_EQ(may(ControllerManager(), verb, "mk-scheduler"), verb == std::string("get")) << verb;
+  }
+  // A create without a name (generateName) is not the component's Lease either.
+  EXPECT_FALSE(may(Scheduler(), "create", ""));
+}
+
+// The controller-manager deletes objects in namespaces (GC, replicasets, namespace cleanup),
+// never a Namespace or a Node: not through REST, whose attributes put /api/v1/namespaces/x in
+// namespace x as Kubernetes' RequestInfo does, nor through a gRPC call that sends a namespace
+// with a cluster-scoped resource.
+TEST_F(AuthzTest, ControllerManagerDeletesOnlyNamespacedObjects) {
+  auto authz = Make();
+  EXPECT_TRUE(
+      authz->Authorize(ControllerManager(), Res("delete", "", "pods", "default", "a-pod")).allowed);
+  EXPECT_TRUE(
+      authz->Authorize(ControllerManager(), Res("delete", "apps", "replicasets", "default", "rs"))
+          .allowed);
+  EXPECT_FALSE(
+      authz->Authorize(ControllerManager(), Res("delete", "", "namespaces", "web", "web")).allowed);
+  EXPECT_FALSE(
+      authz->Authorize(ControllerManager(), Res("delete", "", "nodes", "default", "n1")).allowed);
+  // Only resources mk serves are known to be namespaced.
+  EXPECT_FALSE(authz
+                   ->Authorize(ControllerManager(),
+                               Res("delete", "metrics.k8s.io", "pods", "default", "a-pod"))
+                   .allowed);
 }
 
 TEST_F(AuthzTest, BootstrapperMayOnlyCreateAndGetCsrs) {

@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
@@ -33,6 +34,33 @@ absl::StatusOr<const ResourceInfo*> Resource(const std::string& name) {
     return absl::NotFoundError(
         absl::StrCat("the server doesn't have a resource type \"", name, "\""));
   }
+  return r;
+}
+
+// The subresources a method serves: Get, Update and Patch the "status", "scale" and
+// "approval" (certificatesigningrequests) that the table lists for the resource; Create none (a
+// binding is the Bind method). Anything else is refused once the call is authorized, so a call
+// never does what it was not authorized as: a Create with subresource "binding" (create
+// pods/binding, the scheduler's right) must not create a pod.
+absl::Status CheckSubresource(const ResourceInfo& r, absl::string_view method,
+                              const std::string& sub) {
+  if (sub.empty()) return absl::OkStatus();
+  if (std::find(r.subresources.begin(), r.subresources.end(), sub) == r.subresources.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("the server could not find the requested resource (", r.name, "/", sub, ")"));
+  }
+  if (method != "Create" && (sub == "status" || sub == "scale" || sub == "approval")) {
+    return absl::OkStatus();
+  }
+  return MethodNotAllowedError(absl::StrCat(method, " is not supported on ", r.name, "/", sub,
+                                            sub == "binding" ? " (use Bind)" : ""));
+}
+
+absl::StatusOr<const ResourceInfo*> ResourceFor(const std::string& name, absl::string_view method,
+                                                const std::string& sub) {
+  absl::StatusOr<const ResourceInfo*> r = Resource(name);
+  if (!r.ok()) return r;
+  if (absl::Status s = CheckSubresource(**r, method, sub); !s.ok()) return s;
   return r;
 }
 
@@ -87,7 +115,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
       return a;
     }
     LogRpcRequest("serve Get", *req);
-    auto r = Resource(req->resource());
+    auto r = ResourceFor(req->resource(), "Get", req->subresource());
     if (!r.ok()) return ToGrpc(r.status());
     if (req->subresource() == "scale") {
       return Reply(registry_->GetScale(**r, req->namespace_(), req->name()), out);
@@ -130,7 +158,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
       return a;
     }
     LogRpcRequest("serve Create", *req);
-    auto r = Resource(req->resource());
+    auto r = ResourceFor(req->resource(), "Create", req->subresource());
     if (!r.ok()) return ToGrpc(r.status());
     auto obj = ParseObject(**r, req->data());
     if (!obj.ok()) return ToGrpc(obj.status());
@@ -149,7 +177,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
       return a;
     }
     LogRpcRequest("serve Update", *req);
-    auto r = Resource(req->resource());
+    auto r = ResourceFor(req->resource(), "Update", req->subresource());
     if (!r.ok()) return ToGrpc(r.status());
     if (req->subresource() == "scale") {
       api::Scale scale;
@@ -178,7 +206,7 @@ class GrpcServer::Service final : public api::ApiServer::Service {
       return a;
     }
     LogRpcRequest("serve Patch", *req);
-    auto r = Resource(req->resource());
+    auto r = ResourceFor(req->resource(), "Patch", req->subresource());
     if (!r.ok()) return ToGrpc(r.status());
     absl::StatusOr<Json> patch = ParseJsonBody(req->patch());
     if (!patch.ok()) return ToGrpc(BadRequestError(patch.status().message()));

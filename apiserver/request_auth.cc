@@ -74,11 +74,14 @@ RequestAttributes GrpcRequestAttributes(const std::string& verb, const std::stri
   RequestAttributes a;
   a.verb = verb;
   a.resource = resource;
+  a.ns = ns;
   if (const ResourceInfo* r = FindResource(resource)) {
     a.api_group = r->group;
     a.resource = r->name;
+    // The registry ignores a namespace sent with a cluster-scoped resource; so does the
+    // authorizer (a Node is never "in" a namespace a client names).
+    if (!r->namespaced) a.ns.clear();
   }
-  a.ns = ns;
   a.name = name;
   a.subresource = subresource;
   a.field_selector = field_selector;

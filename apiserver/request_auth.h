@@ -32,7 +32,8 @@ RequestAttributes RestRequestAttributes(const std::string& method, const std::st
                                         bool watch, const std::string& field_selector);
 
 // Attributes of a gRPC call on mk.api.ApiServer: `verb` get/list/watch/create/update/patch/
-// delete; `resource` the plural name.
+// delete; `resource` the plural name. A cluster-scoped resource gets no namespace, whatever
+// the call sent.
 RequestAttributes GrpcRequestAttributes(const std::string& verb, const std::string& resource,
                                         const std::string& ns, const std::string& name,
                                         const std::string& subresource,

@@ -80,6 +80,14 @@ TEST(GrpcRequestAttributes, GroupFromTheResource) {
   EXPECT_EQ(a.name, "web");
 }
 
+TEST(GrpcRequestAttributes, ClusterScopedResourcesHaveNoNamespace) {
+  RequestAttributes a = GrpcRequestAttributes("delete", "nodes", "default", "n1", "");
+  EXPECT_EQ(a.ns, "");
+  EXPECT_EQ(a.name, "n1");
+  EXPECT_EQ(GrpcRequestAttributes("update", "namespaces", "web", "web", "").ns, "");
+  EXPECT_EQ(GrpcRequestAttributes("get", "pods", "web", "p", "").ns, "web");
+}
+
 class GateTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -166,6 +166,43 @@ TEST_F(GrpcClientTest, ScaleSubresource) {
   EXPECT_EQ(client_->GetAs<api::ReplicaSet>("replicasets", "default", "web")->spec().replicas(), 3);
 }
 
+// A method serves only its subresources: the request is authorized as what it names (a
+// Create of pods/binding is the scheduler's right), so it must not do something else (create
+// the pod).
+TEST_F(GrpcClientTest, SubresourcesAMethodDoesNotServeAreRefused) {
+  auto stub = api::ApiServer::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::SslCredentials(ssl_)));
+  auto create = [&](const std::string& name, const std::string& sub) {
+    grpc::ClientContext ctx;
+    api::WriteRequest req;
+    req.set_resource("pods");
+    req.set_namespace_("default");
+    req.set_subresource(sub);
+    req.set_data(MakePod(name).SerializeAsString());
+    api::Object out;
+    return stub->Create(&ctx, req, &out).error_code();
+  };
+  EXPECT_EQ(create("via-binding", "binding"), grpc::UNIMPLEMENTED);  // 405: use Bind
+  EXPECT_EQ(create("via-status", "status"), grpc::UNIMPLEMENTED);
+  EXPECT_EQ(create("via-nothing", "nothing"), grpc::NOT_FOUND);
+  for (const char* name : {"via-binding", "via-status", "via-nothing"}) {
+    EXPECT_TRUE(absl::IsNotFound(client_->Get("pods", "default", name).status())) << name;
+  }
+  ASSERT_TRUE(client_->Create("pods", "default", MakePod("a")).ok());
+  EXPECT_TRUE(
+      absl::IsUnimplemented(client_->Get("pods", "default", "a", "log").status()));  // REST only
+  EXPECT_TRUE(client_->Get("pods", "default", "a", "status").ok());
+  auto scale = client_->Get("pods", "default", "a", "scale");  // pods have no scale
+  EXPECT_TRUE(absl::IsNotFound(scale.status())) << scale.status();
+  auto pod = client_->GetAs<api::Pod>("pods", "default", "a");
+  ASSERT_TRUE(pod.ok());
+  EXPECT_TRUE(absl::IsUnimplemented(client_->Update("pods", "default", *pod, "binding").status()));
+  EXPECT_TRUE(client_->Update("pods", "default", *pod, "status").ok());
+  EXPECT_TRUE(absl::IsNotFound(
+      client_->Patch("pods", "default", "a", "application/merge-patch+json", "{}", "eviction")
+          .status()));
+}
+
 TEST_F(GrpcClientTest, WatchFromListVersionAndCancel) {
   ASSERT_TRUE(client_->Create("pods", "default", MakePod("a")).ok());
   auto list = client_->List("pods", "default");
