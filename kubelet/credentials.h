@@ -15,6 +15,7 @@
 //
 // Not thread-safe for Add*; Lookup is const and may run concurrently once built.
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -53,7 +54,9 @@ std::string NormalizeRegistryKey(absl::string_view key);
 // ("host[:port]/path")? Exposed for tests.
 bool RegistryKeyMatches(absl::string_view pattern, absl::string_view repository);
 
-// filepath.Match-style glob on one host part: '*', '?', '[a-z]', '[!x]'.
-bool GlobMatch(absl::string_view pattern, absl::string_view text);
+// filepath.Match-style glob on one host part: '*', '?', '[a-z]', '[!x]' or '[^x]', '\x'; a
+// malformed '[' (no ']') matches nothing. Time O(len(pattern) * len(text)), never worse.
+// `steps` (tests) gets the work done: loop iterations plus pattern bytes read in brackets.
+bool GlobMatch(absl::string_view pattern, absl::string_view text, size_t* steps = nullptr);
 
 }  // namespace mk::kubelet
