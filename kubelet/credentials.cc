@@ -232,6 +232,9 @@ std::vector<RegistryAuth> DockerKeyring::Lookup(absl::string_view image) const {
     repository = ref->Repository();
   } else {
     repository = std::string(image.substr(0, image.find('@')));
+    // Docker refuses names over 255 bytes (as ParseImageRef does): no credentials for one,
+    // which also bounds the glob matching below by ~256 x the keys' length.
+    if (repository.size() > 255) return {};
   }
   std::vector<RegistryAuth> out;
   // std::map is ascending; Kubernetes tries keys in reverse order (longer paths first).

@@ -35,7 +35,8 @@ class DockerKeyring {
   absl::Status AddDockerCfg(absl::string_view content);
 
   // Credentials to try for `image` (a reference like "mydomain:5000/photo-view:v2.0" or a
-  // repository), most specific first; empty when none match.
+  // repository), most specific first; empty when none match, or when `image` is no reference
+  // and longer than the 255 bytes Docker allows a name.
   std::vector<RegistryAuth> Lookup(absl::string_view image) const;
 
   bool empty() const { return creds_.empty(); }

@@ -245,6 +245,10 @@ TEST(CredentialsTest, StarKeyAgainstLongHostDoesNotHang) {
   std::string host(200, 'a');
   EXPECT_TRUE(keyring.Lookup(host + ".io/x").empty());
   EXPECT_EQ(Users(keyring.Lookup(host + "b.io/x")), V{"u"});
+  // Not a reference, and over Docker's 255-byte name limit: no credentials, whatever the keys.
+  std::string invalid = std::string(300, 'a') + "b.io/X";
+  EXPECT_TRUE(keyring.Lookup(invalid).empty());
+  EXPECT_TRUE(keyring.Lookup(std::string(100000, 'a') + "b.io/X").empty());
 }
 
 }  // namespace
