@@ -50,7 +50,8 @@ bool IsDefaultRegistry(absl::string_view repository) {
 namespace {
 
 // Matches the one non-'*' pattern element at pattern[*pi] against `c`; advances *pi past it.
-bool MatchOne(absl::string_view pattern, size_t* pi, char c) {
+// Adds to *work the pattern bytes past pattern[*pi] that a bracket expression made it read.
+bool MatchOne(absl::string_view pattern, size_t* pi, char c, size_t* work) {
   size_t i = *pi;
   char p = pattern[i];
   if (p == '?') {
@@ -59,7 +60,11 @@ bool MatchOne(absl::string_view pattern, size_t* pi, char c) {
   }
   if (p == '[') {
     size_t close = pattern.find(']', i + 1);
-    if (close == absl::string_view::npos) return false;  // malformed: Go reports ErrBadPattern
+    if (close == absl::string_view::npos) {  // malformed: Go reports ErrBadPattern
+      *work += pattern.size() - i;
+      return false;
+    }
+    *work += close - i;
     absl::string_view set = pattern.substr(i + 1, close - i - 1);
     bool negate = !set.empty() && (set[0] == '!' || set[0] == '^');
     if (negate) set.remove_prefix(1);
@@ -85,29 +90,45 @@ bool MatchOne(absl::string_view pattern, size_t* pi, char c) {
 
 }  // namespace
 
-// Iterative with one backtrack point (the last '*'): O(len(pattern) * len(text)), so a
-// hostile pull-secret key ("*****…b") cannot hang a pull (found by fuzz/credentials_fuzz).
-bool GlobMatch(absl::string_view pattern, absl::string_view text) {
+// Every element but '*' matches exactly one character, so only the last '*' seen needs a
+// backtrack point: when the rest fails, that '*' takes one more character and the rest is
+// matched again from there (whatever an earlier '*' taking more could match, the last one
+// can too). Between two backtracks the pattern is read at most once, and the text position
+// the last '*' resumes from only moves forward, so the work is at most
+// (len(text) + 2) * (len(pattern) + 1); stars followed by a literal take linear time. The
+// recursive matcher this replaces tried every split for every '*' (~ len(text)^stars: a
+// pull-secret key "*****…b" hung the pull; found by fuzz/credentials_fuzz).
+bool GlobMatch(absl::string_view pattern, absl::string_view text, size_t* steps) {
+  size_t work = 0;
   size_t pi = 0, ti = 0;
   size_t star_p = absl::string_view::npos, star_t = 0;
+  bool matched = true;
   while (ti < text.size()) {
+    ++work;
     if (pi < pattern.size() && pattern[pi] == '*') {
       star_p = ++pi;
       star_t = ti;
       continue;
     }
     size_t next = pi;
-    if (pi < pattern.size() && MatchOne(pattern, &next, text[ti])) {
+    if (pi < pattern.size() && MatchOne(pattern, &next, text[ti], &work)) {
       pi = next;
       ++ti;
       continue;
     }
-    if (star_p == absl::string_view::npos) return false;
+    if (star_p == absl::string_view::npos) {
+      matched = false;
+      break;
+    }
     pi = star_p;  // let the last '*' take one more character
     ti = ++star_t;
   }
-  while (pi < pattern.size() && pattern[pi] == '*') ++pi;
-  return pi == pattern.size();
+  while (matched && pi < pattern.size() && pattern[pi] == '*') {
+    ++work;
+    ++pi;
+  }
+  if (steps != nullptr) *steps = work;
+  return matched && pi == pattern.size();
 }
 
 std::string NormalizeRegistryKey(absl::string_view key) {
@@ -211,6 +232,9 @@ std::vector<RegistryAuth> DockerKeyring::Lookup(absl::string_view image) const {
     repository = ref->Repository();
   } else {
     repository = std::string(image.substr(0, image.find('@')));
+    // Docker refuses names over 255 bytes (as ParseImageRef does): no credentials for one,
+    // which also bounds the glob matching below by ~256 x the keys' length.
+    if (repository.size() > 255) return {};
   }
   std::vector<RegistryAuth> out;
   // std::map is ascending; Kubernetes tries keys in reverse order (longer paths first).

@@ -15,6 +15,7 @@
 //
 // Not thread-safe for Add*; Lookup is const and may run concurrently once built.
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,7 +35,8 @@ class DockerKeyring {
   absl::Status AddDockerCfg(absl::string_view content);
 
   // Credentials to try for `image` (a reference like "mydomain:5000/photo-view:v2.0" or a
-  // repository), most specific first; empty when none match.
+  // repository), most specific first; empty when none match, or when `image` is no reference
+  // and longer than the 255 bytes Docker allows a name.
   std::vector<RegistryAuth> Lookup(absl::string_view image) const;
 
   bool empty() const { return creds_.empty(); }
@@ -53,7 +55,9 @@ std::string NormalizeRegistryKey(absl::string_view key);
 // ("host[:port]/path")? Exposed for tests.
 bool RegistryKeyMatches(absl::string_view pattern, absl::string_view repository);
 
-// filepath.Match-style glob on one host part: '*', '?', '[a-z]', '[!x]'.
-bool GlobMatch(absl::string_view pattern, absl::string_view text);
+// filepath.Match-style glob on one host part: '*', '?', '[a-z]', '[!x]' or '[^x]', '\x'; a
+// malformed '[' (no ']') matches nothing. Time O(len(pattern) * len(text)), never worse.
+// `steps` (tests) gets the work done: loop iterations plus pattern bytes read in brackets.
+bool GlobMatch(absl::string_view pattern, absl::string_view text, size_t* steps = nullptr);
 
 }  // namespace mk::kubelet
