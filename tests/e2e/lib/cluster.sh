@@ -92,8 +92,11 @@ mk_cluster_up() {
   mk_start_daemon scheduler '^ready' "$MK_BIN/mk-scheduler" \
     --kubeconfig="$MK_CLUSTER_DIR/apiserver/scheduler.kubeconfig" ${MK_V:+--v=$MK_V} || return 1
   # shellcheck disable=SC2086
+  # It approves and signs node CSRs with the cluster CA (node join: node_join_test.sh).
   mk_start_daemon controller-manager '^ready' "$MK_BIN/mk-controller-manager" \
     --kubeconfig="$MK_CLUSTER_DIR/apiserver/controller-manager.kubeconfig" ${MK_V:+--v=$MK_V} \
+    --cluster-signing-cert-file="$MK_CLUSTER_DIR/apiserver/pki/ca.crt" \
+    --cluster-signing-key-file="$MK_CLUSTER_DIR/apiserver/pki/ca.key" \
     ${MK_CM_FLAGS:-} || return 1
   local node
   for node in "$@"; do
