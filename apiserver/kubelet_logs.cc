@@ -13,6 +13,7 @@ namespace mk::apiserver {
 
 absl::Status KubeletLogs::StreamLogs(const std::string& ns, const std::string& pod_name,
                                      const std::string& query,
+                                     const std::function<void()>& start,
                                      const std::function<bool(const std::string&)>& write) {
   absl::StatusOr<ObjectPtr> obj = registry_->Get(*FindResource("pods"), ns, pod_name);
   if (!obj.ok()) return obj.status();
@@ -54,6 +55,7 @@ absl::Status KubeletLogs::StreamLogs(const std::string& ns, const std::string& p
       path.c_str(),
       [&](const httplib::Response& r) {
         status = r.status;
+        if (status == 200) start();
         return true;
       },
       [&](const char* data, size_t len) {

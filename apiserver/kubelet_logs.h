@@ -15,6 +15,7 @@ class KubeletLogs : public LogSource {
  public:
   explicit KubeletLogs(Registry* registry) : registry_(registry) {}
   absl::Status StreamLogs(const std::string& ns, const std::string& pod, const std::string& query,
+                          const std::function<void()>& start,
                           const std::function<bool(const std::string&)>& write) override;
 
  private:

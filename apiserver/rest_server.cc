@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "apiserver/connection_guard.h"
 #include "apiserver/discovery.h"
+#include "apiserver/log_pipe.h"
 #include "apiserver/metrics_api.h"
 #include "apiserver/request_log.h"
 #include "apiserver/rest_path.h"
@@ -361,19 +362,33 @@ void RestServer::HandleAdmitted(const httplib::Request& req, httplib::Response& 
       WriteError(res, pod.status());
       return;
     }
-    LogSource* logs = logs_;
+    // The kubelet is asked on a thread of its own; the response starts once it has answered,
+    // so that failing to reach or verify it is this response's status.
+    auto pipe = std::make_shared<LogPipe>();
+    std::thread([logs = logs_, pipe, ns, name, query] {
+      pipe->Finish(logs->StreamLogs(
+          ns, name, query, [&] { pipe->Start(); },
+          [&](const std::string& chunk) { return pipe->Write(chunk); }));
+    }).detach();
+    if (absl::Status s = pipe->WaitStarted(); !s.ok()) {
+      pipe->Close();
+      WriteError(res, s);
+      return;
+    }
     res.set_chunked_content_provider(
-        "text/plain", [logs, ns, name, query](size_t, httplib::DataSink& sink) {
-          absl::Status s = logs->StreamLogs(ns, name, query, [&](const std::string& chunk) {
-            return sink.write(chunk.data(), chunk.size());
-          });
-          if (!s.ok()) {
-            std::string msg = absl::StrCat("error: ", s.message(), "\n");
+        "text/plain",
+        [pipe](size_t, httplib::DataSink& sink) {
+          std::string chunk;
+          absl::Status end;
+          if (pipe->Read(&chunk, &end)) return sink.write(chunk.data(), chunk.size());
+          if (!end.ok()) {  // after the first byte: the stream can only say so in-band
+            std::string msg = absl::StrCat("error: ", end.message(), "\n");
             sink.write(msg.data(), msg.size());
           }
           sink.done();
           return true;
-        });
+        },
+        [pipe](bool) { pipe->Close(); });
     return;
   }
   if (req.method != "GET" && req.method != "DELETE" &&
