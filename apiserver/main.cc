@@ -177,8 +177,11 @@ int main(int argc, char** argv) {
   mk::apiserver::WatchLimiter watch_limiter(absl::GetFlag(FLAGS_max_watches_per_user));
   mk::apiserver::RestServer rest(&registry, &metrics, rest_opts, gate);
   rest.set_watch_limiter(&watch_limiter);
-  mk::apiserver::KubeletLogs logs(&registry);
-  mk::apiserver::MetricsApi metrics_api(&registry);
+  // The apiserver → kubelet connection (logs, stats): TLS both ways (common/kubelet_client.h).
+  const mk::KubeletClientConfig kubelet_client{pki->kubelet_ca_pem, pki->kubelet_client.cert_pem,
+                                               pki->kubelet_client.key_pem};
+  mk::apiserver::KubeletLogs logs(&registry, kubelet_client);
+  mk::apiserver::MetricsApi metrics_api(&registry, kubelet_client);
   rest.set_metrics_api(&metrics_api);
   rest.set_log_source(&logs);
   if (absl::Status s = rest.Start(); !s.ok()) {

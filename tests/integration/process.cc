@@ -167,6 +167,23 @@ bool Apiserver::IssueKubeconfig(const std::string& user, const std::vector<std::
   return r.exit_code == 0;
 }
 
+std::vector<std::string> Apiserver::KubeletCredentials::Flags() const {
+  return {"--kubeconfig=" + kubeconfig, "--tls-cert-file=" + cert, "--tls-private-key-file=" + key};
+}
+
+Apiserver::KubeletCredentials Apiserver::IssueKubeletCredentials(
+    const std::string& node, const std::string& dir, const std::vector<std::string>& sans) const {
+  KubeletCredentials c{dir + "/" + node + ".kubeconfig", dir + "/" + node + ".crt",
+                       dir + "/" + node + ".key"};
+  CommandResult r =
+      Run({BinPath("mk-kubeconfig"), "--data-dir=" + data_dir_, "--user=system:node:" + node,
+           "--group=system:nodes", "--out=" + c.kubeconfig, "--serving-cert-out=" + c.cert,
+           "--serving-key-out=" + c.key, "--san=" + absl::StrJoin(sans, ",")});
+  if (r.exit_code == 0) return c;
+  std::fprintf(stderr, "mk-kubeconfig: %s\n", r.err.c_str());
+  return {};
+}
+
 namespace {
 
 int ConnectLoopback(int port) {
@@ -227,6 +244,18 @@ bool PlainHttpAnswers(int port) {
   ssize_t n = read(fd, buf, sizeof(buf) - 1);
   close(fd);
   return n >= 5 && std::strncmp(buf, "HTTP/", 5) == 0;
+}
+
+int HttpsGet(int port, const std::string& ca_pem, const pki::CertAndKey& client,
+             const std::string& path, std::string* body) {
+  signal(SIGPIPE, SIG_IGN);
+  auto c = NewHttpsClient("127.0.0.1", port, {ca_pem, client.cert_pem, client.key_pem});
+  c->set_connection_timeout(5, 0);
+  c->set_read_timeout(5, 0);
+  auto res = c->Get(path.c_str());
+  if (!res) return 0;
+  if (body != nullptr) *body = res->body;
+  return res->status;
 }
 
 std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& kubeconfig,
