@@ -1,7 +1,5 @@
 #include "apiserver/kubelet_logs.h"
 
-#include <httplib.h>
-
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +10,7 @@
 namespace mk::apiserver {
 
 absl::Status KubeletLogs::StreamLogs(const std::string& ns, const std::string& pod_name,
-                                     const std::string& query,
+                                     const std::string& query, const std::function<void()>& start,
                                      const std::function<bool(const std::string&)>& write) {
   absl::StatusOr<ObjectPtr> obj = registry_->Get(*FindResource("pods"), ns, pod_name);
   if (!obj.ok()) return obj.status();
@@ -39,21 +37,17 @@ absl::Status KubeletLogs::StreamLogs(const std::string& ns, const std::string& p
       registry_->Get(*FindResource("nodes"), "", pod.spec().node_name());
   if (!nobj.ok()) return nobj.status();
   const auto& node = static_cast<const api::Node&>(**nobj);
-  std::string host = "127.0.0.1";
-  for (const auto& a : node.status().addresses()) {
-    if (a.type() == "InternalIP") host = a.address();
-  }
-  int port = node.status().daemon_endpoints().kubelet_endpoint().port();
-  if (port == 0) return absl::UnavailableError("the node's kubelet publishes no endpoint");
+  absl::StatusOr<KubeletConnection> conn =
+      ConnectKubelet(node, kubelet_, absl::Seconds(5), absl::Hours(24));
+  if (!conn.ok()) return conn.status();
   std::string path = absl::StrCat("/containerLogs/", ns, "/", pod_name, "/", container, "?", query);
-  httplib::Client client(host, port);
-  client.set_read_timeout(24 * 3600, 0);
   std::string error_body;
   int status = 0;
-  auto res = client.Get(
+  auto res = conn->http->Get(
       path.c_str(),
       [&](const httplib::Response& r) {
         status = r.status;
+        if (status == 200) start();
         return true;
       },
       [&](const char* data, size_t len) {
@@ -64,13 +58,12 @@ absl::Status KubeletLogs::StreamLogs(const std::string& ns, const std::string& p
         return write(std::string(data, len));
       });
   if (status != 0 && status != 200) {
-    return BadRequestError(error_body.empty() ? absl::StrCat("kubelet answered ", status)
-                                              : error_body);
+    std::string message =
+        error_body.empty() ? absl::StrCat("kubelet answered ", status) : error_body;
+    // The kubelet's 403 (its authorization of this apiserver's client certificate) stays 403.
+    return status == 403 ? ForbiddenError(message) : BadRequestError(message);
   }
-  if (!res && status == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot reach the kubelet of node ",
-                                               pod.spec().node_name(), " at ", host, ":", port));
-  }
+  if (!res && status == 0) return KubeletRequestError(*conn, res.error());
   return absl::OkStatus();
 }
 

@@ -52,6 +52,12 @@ ABSL_FLAG(std::string, client_ca_file, "",
           "CA bundle for client certificates; default: <data-dir>/pki/ca.crt, created");
 ABSL_FLAG(std::vector<std::string>, tls_san, {},
           "extra subject alternative names (DNS or IP, comma-separated) for the serving cert");
+ABSL_FLAG(std::string, kubelet_client_certificate, "",
+          "client certificate (PEM) for kubelets (logs, stats); default: "
+          "<data-dir>/pki/apiserver-kubelet-client.crt, created");
+ABSL_FLAG(std::string, kubelet_client_key, "", "key of --kubelet-client-certificate (PEM)");
+ABSL_FLAG(std::string, kubelet_certificate_authority, "",
+          "CA bundle kubelets' serving certificates must chain to; default: the cluster CA");
 ABSL_FLAG(std::string, token_auth_file, "",
           "static bearer tokens, CSV: token,user,uid[,\"group1,group2\"]");
 ABSL_FLAG(bool, enable_bootstrap_token_auth, true,
@@ -123,6 +129,9 @@ int main(int argc, char** argv) {
   pki_opts.client_ca_file = absl::GetFlag(FLAGS_client_ca_file);
   pki_opts.extra_sans = absl::GetFlag(FLAGS_tls_san);
   pki_opts.listen_host = rest_opts.host;
+  pki_opts.kubelet_client_cert_file = absl::GetFlag(FLAGS_kubelet_client_certificate);
+  pki_opts.kubelet_client_key_file = absl::GetFlag(FLAGS_kubelet_client_key);
+  pki_opts.kubelet_ca_file = absl::GetFlag(FLAGS_kubelet_certificate_authority);
   std::string grpc_host;
   int grpc_port_flag = 0;
   if (SplitHostPort(absl::GetFlag(FLAGS_grpc_listen), &grpc_host, &grpc_port_flag) &&
@@ -174,8 +183,11 @@ int main(int argc, char** argv) {
   mk::apiserver::WatchLimiter watch_limiter(absl::GetFlag(FLAGS_max_watches_per_user));
   mk::apiserver::RestServer rest(&registry, &metrics, rest_opts, gate);
   rest.set_watch_limiter(&watch_limiter);
-  mk::apiserver::KubeletLogs logs(&registry);
-  mk::apiserver::MetricsApi metrics_api(&registry);
+  // The apiserver → kubelet connection (logs, stats): TLS both ways (common/kubelet_client.h).
+  const mk::KubeletClientConfig kubelet_client{pki->kubelet_ca_pem, pki->kubelet_client.cert_pem,
+                                               pki->kubelet_client.key_pem};
+  mk::apiserver::KubeletLogs logs(&registry, kubelet_client);
+  mk::apiserver::MetricsApi metrics_api(&registry, kubelet_client);
   rest.set_metrics_api(&metrics_api);
   rest.set_log_source(&logs);
   if (absl::Status s = rest.Start(); !s.ok()) {

@@ -37,12 +37,13 @@ absl::Status MetricsNotFound(const std::string& resource, const std::string& nam
 
 }  // namespace
 
+MetricsApi::MetricsApi(Registry* registry, KubeletClientConfig kubelet)
+    : MetricsApi(registry, [kubelet = std::move(kubelet)](const api::Node& n) {
+        return FetchSummary(n, kubelet, absl::Seconds(3));
+      }) {}
+
 MetricsApi::MetricsApi(Registry* registry, Fetcher fetch)
-    : registry_(registry), fetch_(std::move(fetch)) {
-  if (!fetch_) {
-    fetch_ = [](const api::Node& n) { return FetchSummary(n, absl::Seconds(3)); };
-  }
-}
+    : registry_(registry), fetch_(std::move(fetch)) {}
 
 Json MetricsApi::Discovery() {
   Json verbs = {"get", "list"};

@@ -21,8 +21,9 @@ namespace mk::apiserver {
 class MetricsApi {
  public:
   using Fetcher = std::function<absl::StatusOr<StatsSummary>(const api::Node&)>;
-  // `fetch` defaults to FetchSummary with a 3 s timeout.
-  explicit MetricsApi(Registry* registry, Fetcher fetch = nullptr);
+  // Asks the kubelets with FetchSummary over HTTPS with `kubelet`'s credentials, 3 s timeout.
+  MetricsApi(Registry* registry, KubeletClientConfig kubelet);
+  MetricsApi(Registry* registry, Fetcher fetch);
 
   // True when `path` belongs to the metrics API; then *out is the response (or an error).
   bool Handle(const std::string& path, const std::string& label_selector,

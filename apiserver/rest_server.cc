@@ -1,8 +1,6 @@
 #include "apiserver/rest_server.h"
 
 #include <httplib.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "absl/strings/match.h"
@@ -11,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "apiserver/connection_guard.h"
 #include "apiserver/discovery.h"
+#include "apiserver/log_pipe.h"
 #include "apiserver/metrics_api.h"
 #include "apiserver/request_log.h"
 #include "apiserver/requester_admission.h"
@@ -19,6 +18,7 @@
 #include "apiserver/watch_limiter.h"
 #include "common/api_error.h"
 #include "common/deprecations.h"
+#include "common/https.h"
 #include "common/json_codec.h"
 #include "common/log.h"
 #include "common/manifest.h"
@@ -127,49 +127,13 @@ absl::StatusOr<DeleteOptions> ParseDeleteOptions(const httplib::Request& req, si
   return opts;
 }
 
-// Loads a PEM certificate chain and key into `ctx`, TLS 1.2 minimum, and asks clients for a
-// certificate without requiring or judging it here: the AuthGate verifies it per request, so
-// a bad client certificate is a 401 Status rather than a failed handshake (as Kubernetes).
+// The serving certificate chain and key (TLS 1.2 minimum); clients are asked for a certificate
+// that is neither required nor judged here: the AuthGate verifies it per request, so a bad
+// client certificate is a 401 Status rather than a failed handshake (as Kubernetes).
 bool SetUpTls(SSL_CTX& ctx, const std::string& cert_pem, const std::string& key_pem) {
-  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  BIO* bio = BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size()));
-  X509* leaf = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  bool ok = leaf != nullptr && SSL_CTX_use_certificate(&ctx, leaf) == 1;
-  X509_free(leaf);
-  while (ok) {
-    X509* extra = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-    if (extra == nullptr) break;
-    if (SSL_CTX_add_extra_chain_cert(&ctx, extra) != 1) {  // takes ownership on success
-      X509_free(extra);
-      ok = false;
-    }
-  }
-  BIO_free(bio);
-  bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  ok = ok && key != nullptr && SSL_CTX_use_PrivateKey(&ctx, key) == 1 &&
-       SSL_CTX_check_private_key(&ctx) == 1;
-  EVP_PKEY_free(key);
-  ERR_clear_error();
+  if (!UseCertAndKey(ctx, cert_pem, key_pem)) return false;
   SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
-  return ok;
-}
-
-// The client certificate of the connection, PEM ("" when none).
-std::string PeerCertPem(const httplib::Request& req) {
-  if (req.ssl == nullptr) return "";
-  X509* cert = SSL_get1_peer_certificate(req.ssl);
-  if (cert == nullptr) return "";
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  X509_free(cert);
-  return pem;
+  return true;
 }
 
 }  // namespace
@@ -399,19 +363,33 @@ void RestServer::HandleAdmitted(const httplib::Request& req, httplib::Response& 
       WriteError(res, pod.status());
       return;
     }
-    LogSource* logs = logs_;
+    // The kubelet is asked on a thread of its own; the response starts once it has answered,
+    // so that failing to reach or verify it is this response's status.
+    auto pipe = std::make_shared<LogPipe>();
+    std::thread([logs = logs_, pipe, ns, name, query] {
+      pipe->Finish(logs->StreamLogs(
+          ns, name, query, [&] { pipe->Start(); },
+          [&](const std::string& chunk) { return pipe->Write(chunk); }));
+    }).detach();
+    if (absl::Status s = pipe->WaitStarted(); !s.ok()) {
+      pipe->Close();
+      WriteError(res, s);
+      return;
+    }
     res.set_chunked_content_provider(
-        "text/plain", [logs, ns, name, query](size_t, httplib::DataSink& sink) {
-          absl::Status s = logs->StreamLogs(ns, name, query, [&](const std::string& chunk) {
-            return sink.write(chunk.data(), chunk.size());
-          });
-          if (!s.ok()) {
-            std::string msg = absl::StrCat("error: ", s.message(), "\n");
+        "text/plain",
+        [pipe](size_t, httplib::DataSink& sink) {
+          std::string chunk;
+          absl::Status end;
+          if (pipe->Read(&chunk, &end)) return sink.write(chunk.data(), chunk.size());
+          if (!end.ok()) {  // after the first byte: the stream can only say so in-band
+            std::string msg = absl::StrCat("error: ", end.message(), "\n");
             sink.write(msg.data(), msg.size());
           }
           sink.done();
           return true;
-        });
+        },
+        [pipe](bool) { pipe->Close(); });
     return;
   }
   if (req.method != "GET" && req.method != "DELETE" &&

@@ -49,13 +49,16 @@ struct RestOptions {
 // Every request passes `gate` (authentication, then authorization) before its handler runs;
 // the handler sees the admitted UserInfo.
 
-// Streams pod logs from the kubelet that runs the pod; set by the kubelet issue's code.
+// Streams pod logs from the kubelet that runs the pod (apiserver/kubelet_logs.h).
 class LogSource {
  public:
   virtual ~LogSource() = default;
-  // Writes log bytes to `write` until done; `write` returns false when the client is gone.
+  // Calls `start` once the kubelet has answered with the logs, then writes log bytes to
+  // `write` until done; `write` returns false when the client is gone. An error returned
+  // before `start` is the response's status (apiserver/log_pipe.h); after it, it ends the
+  // stream.
   virtual absl::Status StreamLogs(const std::string& ns, const std::string& pod,
-                                  const std::string& query,
+                                  const std::string& query, const std::function<void()>& start,
                                   const std::function<bool(const std::string&)>& write) = 0;
 };
 

@@ -76,6 +76,89 @@ absl::StatusOr<pki::CertAndKey> ClientPair(const std::string& pki_dir, const std
   return pair;
 }
 
+// The apiserver's client certificate for kubelets and the CA it verifies them with.
+absl::Status LoadKubeletClient(const ServingPkiOptions& opts, const std::string& pki_dir,
+                               ServingPki* out) {
+  if (!opts.kubelet_ca_file.empty()) {
+    absl::StatusOr<std::string> ca = pki::ReadFile(opts.kubelet_ca_file);
+    if (!ca.ok()) return ca.status();
+    out->kubelet_ca_pem = *std::move(ca);
+  } else {
+    out->kubelet_ca_pem = out->ca.cert_pem;
+  }
+  if (!opts.kubelet_client_cert_file.empty() || !opts.kubelet_client_key_file.empty()) {
+    if (opts.kubelet_client_cert_file.empty() || opts.kubelet_client_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "--kubelet-client-certificate and --kubelet-client-key go together");
+    }
+    absl::StatusOr<pki::CertAndKey> pair =
+        ReadPair(opts.kubelet_client_cert_file, opts.kubelet_client_key_file);
+    if (!pair.ok()) return pair.status();
+    out->kubelet_client = *std::move(pair);
+    return absl::OkStatus();
+  }
+  if (out->ca.key_pem.empty()) {
+    MK_LOG(W) << "no --kubelet-client-certificate and the CA is external: pods/log and the "
+                 "metrics API cannot reach kubelets";
+    return absl::OkStatus();
+  }
+  absl::StatusOr<pki::CertAndKey> pair = ClientPair(pki_dir, "apiserver-kubelet-client", out->ca,
+                                                    kApiserverKubeletClientUser, {kMastersGroup});
+  if (!pair.ok()) return pair.status();
+  out->kubelet_client = *std::move(pair);
+  return absl::OkStatus();
+}
+
+// The serving certificate: the given files, or pki/apiserver.{crt,key} (issued when missing,
+// expiring or lacking a wanted SAN).
+absl::StatusOr<pki::CertAndKey> LoadServingCert(const ServingPkiOptions& opts,
+                                                const std::string& dir, const pki::CertAndKey& ca) {
+  if (!opts.tls_cert_file.empty() || !opts.tls_key_file.empty()) {
+    if (opts.tls_cert_file.empty() || opts.tls_key_file.empty()) {
+      return absl::InvalidArgumentError("--tls-cert-file and --tls-private-key-file go together");
+    }
+    return ReadPair(opts.tls_cert_file, opts.tls_key_file);
+  }
+  if (ca.key_pem.empty()) {
+    return absl::InvalidArgumentError(
+        "with --client-ca-file, also give --tls-cert-file and --tls-private-key-file");
+  }
+  std::vector<std::string> dns = {"localhost", "kubernetes", "kubernetes.default"};
+  std::vector<std::string> ips = {"127.0.0.1"};
+  std::vector<std::string> wanted = opts.extra_sans;
+  if (std::string h = Hostname(); !h.empty()) wanted.push_back(h);
+  if (!opts.listen_host.empty() && opts.listen_host != "0.0.0.0" && opts.listen_host != "::") {
+    wanted.push_back(opts.listen_host);
+  }
+  for (const std::string& san : wanted) {
+    std::vector<std::string>& list = IsIp(san) ? ips : dns;
+    if (!san.empty() && std::find(list.begin(), list.end(), san) == list.end()) {
+      list.push_back(san);
+    }
+  }
+  std::string base = dir + "/apiserver";
+  if (Exists(base + ".crt") && Exists(base + ".key")) {
+    absl::StatusOr<pki::CertAndKey> pair = ReadPair(base + ".crt", base + ".key");
+    if (!pair.ok()) return pair.status();
+    absl::StatusOr<pki::CertInfo> info = pki::ParseCert(pair->cert_pem);
+    bool covers = info.ok() && pki::VerifyCert(pair->cert_pem, ca.cert_pem, pki::Usage::kServer,
+                                               absl::Now() + absl::Hours(24))
+                                   .ok();
+    for (const std::string& d : dns) {
+      covers = covers && std::count(info->dns_names.begin(), info->dns_names.end(), d) > 0;
+    }
+    for (const std::string& ip : ips) {
+      covers = covers && std::count(info->ips.begin(), info->ips.end(), ip) > 0;
+    }
+    if (covers) return pair;
+    MK_LOG(I) << "reissuing " << base << ".crt: a wanted SAN is missing or it expires soon";
+  }
+  absl::StatusOr<pki::CertAndKey> serving = pki::IssueServingCert(ca, "kube-apiserver", dns, ips);
+  if (!serving.ok()) return serving.status();
+  if (absl::Status s = WritePair(base, *serving); !s.ok()) return s;
+  return serving;
+}
+
 }  // namespace
 
 absl::StatusOr<ServingPki> LoadOrCreateServingPki(const ServingPkiOptions& opts) {
@@ -102,58 +185,10 @@ absl::StatusOr<ServingPki> LoadOrCreateServingPki(const ServingPkiOptions& opts)
     out.ca = *std::move(ca);
     out.client_ca_pem = out.ca.cert_pem;
   }
-  // The serving certificate.
-  if (!opts.tls_cert_file.empty() || !opts.tls_key_file.empty()) {
-    if (opts.tls_cert_file.empty() || opts.tls_key_file.empty()) {
-      return absl::InvalidArgumentError("--tls-cert-file and --tls-private-key-file go together");
-    }
-    absl::StatusOr<pki::CertAndKey> pair = ReadPair(opts.tls_cert_file, opts.tls_key_file);
-    if (!pair.ok()) return pair.status();
-    out.serving = *std::move(pair);
-    return out;
-  }
-  if (out.ca.key_pem.empty()) {
-    return absl::InvalidArgumentError(
-        "with --client-ca-file, also give --tls-cert-file and --tls-private-key-file");
-  }
-  std::vector<std::string> dns = {"localhost", "kubernetes", "kubernetes.default"};
-  std::vector<std::string> ips = {"127.0.0.1"};
-  std::vector<std::string> wanted = opts.extra_sans;
-  if (std::string h = Hostname(); !h.empty()) wanted.push_back(h);
-  if (!opts.listen_host.empty() && opts.listen_host != "0.0.0.0" && opts.listen_host != "::") {
-    wanted.push_back(opts.listen_host);
-  }
-  for (const std::string& san : wanted) {
-    std::vector<std::string>& list = IsIp(san) ? ips : dns;
-    if (!san.empty() && std::find(list.begin(), list.end(), san) == list.end()) {
-      list.push_back(san);
-    }
-  }
-  std::string base = dir + "/apiserver";
-  if (Exists(base + ".crt") && Exists(base + ".key")) {
-    absl::StatusOr<pki::CertAndKey> pair = ReadPair(base + ".crt", base + ".key");
-    if (!pair.ok()) return pair.status();
-    absl::StatusOr<pki::CertInfo> info = pki::ParseCert(pair->cert_pem);
-    bool covers = info.ok() && pki::VerifyCert(pair->cert_pem, out.ca.cert_pem, pki::Usage::kServer,
-                                               absl::Now() + absl::Hours(24))
-                                   .ok();
-    for (const std::string& d : dns) {
-      covers = covers && std::count(info->dns_names.begin(), info->dns_names.end(), d) > 0;
-    }
-    for (const std::string& ip : ips) {
-      covers = covers && std::count(info->ips.begin(), info->ips.end(), ip) > 0;
-    }
-    if (covers) {
-      out.serving = *std::move(pair);
-      return out;
-    }
-    MK_LOG(I) << "reissuing " << base << ".crt: a wanted SAN is missing or it expires soon";
-  }
-  absl::StatusOr<pki::CertAndKey> serving =
-      pki::IssueServingCert(out.ca, "kube-apiserver", dns, ips);
+  absl::StatusOr<pki::CertAndKey> serving = LoadServingCert(opts, dir, out.ca);
   if (!serving.ok()) return serving.status();
-  if (absl::Status s = WritePair(base, *serving); !s.ok()) return s;
   out.serving = *std::move(serving);
+  if (absl::Status s = LoadKubeletClient(opts, dir, &out); !s.ok()) return s;
   return out;
 }
 

@@ -6,6 +6,9 @@
 //                                      hostname, the listen host, --tls-san), unless
 //                                      --tls-cert-file/--tls-private-key-file
 //   pki/<name>.crt, <name>.key         client certificates behind the kubeconfigs
+//   pki/apiserver-kubelet-client.crt/.key  the apiserver's client certificate for kubelets
+//                                      (logs, stats): CN=kube-apiserver-kubelet-client,
+//                                      O=system:masters, unless --kubelet-client-certificate
 //   admin.kubeconfig                   CN=kubernetes-admin, O=system:masters
 //   scheduler.kubeconfig               CN=system:kube-scheduler
 //   controller-manager.kubeconfig      CN=system:kube-controller-manager
@@ -23,11 +26,14 @@ namespace mk::apiserver {
 
 struct ServingPkiOptions {
   std::string data_dir;
-  std::string tls_cert_file;            // --tls-cert-file
-  std::string tls_key_file;             // --tls-private-key-file
-  std::string client_ca_file;           // --client-ca-file
-  std::vector<std::string> extra_sans;  // --tls-san: DNS names or IPs
-  std::string listen_host;              // of --listen / --grpc-listen
+  std::string tls_cert_file;             // --tls-cert-file
+  std::string tls_key_file;              // --tls-private-key-file
+  std::string client_ca_file;            // --client-ca-file
+  std::vector<std::string> extra_sans;   // --tls-san: DNS names or IPs
+  std::string listen_host;               // of --listen / --grpc-listen
+  std::string kubelet_client_cert_file;  // --kubelet-client-certificate
+  std::string kubelet_client_key_file;   // --kubelet-client-key
+  std::string kubelet_ca_file;           // --kubelet-certificate-authority
 };
 
 struct ServingPki {
@@ -36,6 +42,11 @@ struct ServingPki {
   // The cluster CA when the apiserver owns it (no --client-ca-file): signs the kubeconfigs'
   // client certificates. key_pem is empty otherwise.
   pki::CertAndKey ca;
+  // What the apiserver presents to kubelets (empty with an external CA and no
+  // --kubelet-client-certificate: then it cannot ask them) and the CA their serving
+  // certificates must chain to (--kubelet-certificate-authority, default the cluster CA).
+  pki::CertAndKey kubelet_client;
+  std::string kubelet_ca_pem;
 };
 
 absl::StatusOr<ServingPki> LoadOrCreateServingPki(const ServingPkiOptions& opts);

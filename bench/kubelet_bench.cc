@@ -34,6 +34,7 @@
 #include "absl/time/clock.h"
 #include "api.pb.h"
 #include "common/api_client.h"
+#include "common/pki.h"
 #include "kubelet/docker_client.h"
 #include "kubelet/pause_image.h"
 
@@ -81,6 +82,22 @@ Child Spawn(const std::vector<std::string>& argv, const std::string& prefix,
     }
   }
   return c;
+}
+
+// A serving certificate for the kubelet's HTTPS server on 127.0.0.1 from the cluster CA in
+// the apiserver's data dir, written to <dir>/kubelet.{crt,key} (what mk-kubeconfig
+// --serving-cert-out does).
+bool IssueKubeletServingCert(const std::string& dir, const std::string& node) {
+  absl::StatusOr<std::string> ca_cert = mk::pki::ReadFile(dir + "/data/pki/ca.crt");
+  absl::StatusOr<std::string> ca_key = mk::pki::ReadFile(dir + "/data/pki/ca.key");
+  if (!ca_cert.ok() || !ca_key.ok()) return false;
+  mk::pki::CertOptions opts;
+  opts.organizations = {"system:nodes"};
+  absl::StatusOr<mk::pki::CertAndKey> serving = mk::pki::IssueServingCert(
+      {*ca_cert, *ca_key}, "system:node:" + node, {"localhost"}, {"127.0.0.1"}, opts);
+  return serving.ok() &&
+         mk::pki::WriteFileAtomic(dir + "/kubelet.key", serving->key_pem, 0600).ok() &&
+         mk::pki::WriteFileAtomic(dir + "/kubelet.crt", serving->cert_pem, 0644).ok();
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -319,11 +336,17 @@ int main(int argc, char** argv) {
   }
   std::string node = "bench-" + tag;
   std::string grpc_addr = absl::StrCat("127.0.0.1:", grpc);
+  if (!IssueKubeletServingCert(args.dir, node)) {
+    std::fprintf(stderr, "cannot issue the kubelet's serving certificate\n");
+    return 1;
+  }
   Child kubelet =
       // The admin kubeconfig the apiserver wrote (TLS + client certificate).
       Spawn({bindir + "/mk-kubelet", "--kubeconfig=" + args.dir + "/data/admin.kubeconfig",
              "--apiserver=" + grpc_addr, "--node-name=" + node, "--docker-socket=" + args.socket,
-             "--root-dir=" + args.dir + "/kubelet", "--port=0"},
+             "--root-dir=" + args.dir + "/kubelet", "--port=0",
+             "--tls-cert-file=" + args.dir + "/kubelet.crt",
+             "--tls-private-key-file=" + args.dir + "/kubelet.key"},
             "ready node=", args.dir + "/kubelet.log");
   if (kubelet.ready.empty()) {
     std::fprintf(stderr, "mk-kubelet did not start (log: %s/kubelet.log)\n", args.dir.c_str());

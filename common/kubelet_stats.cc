@@ -1,7 +1,5 @@
 #include "common/kubelet_stats.h"
 
-#include <httplib.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/object.h"
 
@@ -85,32 +83,12 @@ absl::StatusOr<StatsSummary> SummaryFromJson(const Json& j) {
   return s;
 }
 
-absl::StatusOr<std::pair<std::string, int>> KubeletEndpoint(const api::Node& node) {
-  std::string host = "127.0.0.1";
-  for (const auto& a : node.status().addresses()) {
-    if (a.type() == "InternalIP") host = a.address();
-  }
-  int port = node.status().daemon_endpoints().kubelet_endpoint().port();
-  if (port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("node ", node.metadata().name(), " publishes no kubelet endpoint"));
-  }
-  return std::make_pair(host, port);
-}
-
-absl::StatusOr<StatsSummary> FetchSummary(const api::Node& node, absl::Duration timeout) {
-  absl::StatusOr<std::pair<std::string, int>> ep = KubeletEndpoint(node);
-  if (!ep.ok()) return ep.status();
-  httplib::Client client(ep->first, ep->second);
-  int64_t us = absl::ToInt64Microseconds(timeout);
-  client.set_connection_timeout(us / 1000000, us % 1000000);
-  client.set_read_timeout(us / 1000000, us % 1000000);
-  auto res = client.Get("/stats/summary");
-  if (!res) {
-    return absl::UnavailableError(absl::StrCat("cannot reach the kubelet of node ",
-                                               node.metadata().name(), " at ", ep->first, ":",
-                                               ep->second));
-  }
+absl::StatusOr<StatsSummary> FetchSummary(const api::Node& node, const KubeletClientConfig& config,
+                                          absl::Duration timeout) {
+  absl::StatusOr<KubeletConnection> conn = ConnectKubelet(node, config, timeout, timeout);
+  if (!conn.ok()) return conn.status();
+  auto res = conn->http->Get("/stats/summary");
+  if (!res) return KubeletRequestError(*conn, res.error());
   if (res->status != 200) {
     return absl::UnavailableError(absl::StrCat("kubelet of node ", node.metadata().name(),
                                                " answered ", res->status, ": ", res->body));

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "api.pb.h"
 #include "common/json.h"
+#include "common/kubelet_client.h"
 
 namespace mk {
 
@@ -40,11 +41,10 @@ struct StatsSummary {
 Json SummaryToJson(const StatsSummary& s);
 absl::StatusOr<StatsSummary> SummaryFromJson(const Json& j);
 
-// host:port of the node's kubelet (InternalIP and daemonEndpoints.kubeletEndpoint.Port), or an
-// error when it publishes none.
-absl::StatusOr<std::pair<std::string, int>> KubeletEndpoint(const api::Node& node);
-// GET /stats/summary from the node's kubelet.
-absl::StatusOr<StatsSummary> FetchSummary(const api::Node& node, absl::Duration timeout);
+// GET /stats/summary from the node's kubelet over HTTPS with `config`'s client certificate
+// (common/kubelet_client.h); `timeout` bounds the connect and each read.
+absl::StatusOr<StatsSummary> FetchSummary(const api::Node& node, const KubeletClientConfig& config,
+                                          absl::Duration timeout);
 
 // metrics.k8s.io/v1beta1 objects. CPU in nanocores ("123456n") and memory in Ki, as
 // metrics-server writes them.

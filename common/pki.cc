@@ -257,9 +257,9 @@ absl::StatusOr<CertAndKey> CreateCa(const std::string& common_name, absl::Durati
   Ptr<X509> cert(X509_new());
   X509_set_version(cert.get(), 2);
   if (absl::Status s = SetRandomSerial(cert.get()); !s.ok()) return s;
-  if (absl::Status s = SetValidity(cert.get(), {absl::InfinitePast(), validity}); !s.ok()) {
-    return s;
-  }
+  CertOptions opts;
+  opts.validity = validity;
+  if (absl::Status s = SetValidity(cert.get(), opts); !s.ok()) return s;
   Ptr<X509_NAME> name = Subject(common_name, {});
   X509_set_subject_name(cert.get(), name.get());
   X509_set_issuer_name(cert.get(), name.get());
@@ -277,7 +277,7 @@ absl::StatusOr<CertAndKey> CreateCa(const std::string& common_name, absl::Durati
 absl::StatusOr<CertAndKey> IssueServingCert(const CertAndKey& ca, const std::string& common_name,
                                             const std::vector<std::string>& dns_names,
                                             const std::vector<std::string>& ips, CertOptions opts) {
-  Ptr<X509_NAME> name = Subject(common_name, {});
+  Ptr<X509_NAME> name = Subject(common_name, opts.organizations);
   return IssueWithNewKey(ca, name.get(), Usage::kServer, dns_names, ips, opts);
 }
 

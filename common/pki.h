@@ -30,6 +30,9 @@ struct CertOptions {
   // lag slightly accept a fresh certificate.
   absl::Time not_before = absl::InfinitePast();  // InfinitePast: now - 5 minutes
   absl::Duration validity = absl::Hours(24 * 365);
+  // Subject O of a serving certificate (a kubelet's: system:nodes); client certificates take
+  // their groups as an argument instead.
+  std::vector<std::string> organizations;
 };
 
 inline constexpr absl::Duration kCaValidity = absl::Hours(24 * 3650);  // 10 years

@@ -58,6 +58,18 @@ TEST_F(PkiTest, BadIpSanIsRejected) {
   EXPECT_TRUE(absl::IsInvalidArgument(cert.status())) << cert.status();
 }
 
+TEST_F(PkiTest, ServingCertCanNameOrganizations) {
+  CertOptions opts;
+  opts.organizations = {"system:nodes"};
+  auto cert = IssueServingCert(ca_, "system:node:n1", {}, {"10.0.0.7"}, opts);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  auto info = ParseCert(cert->cert_pem);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->common_name, "system:node:n1");
+  EXPECT_THAT(info->organizations, ElementsAre("system:nodes"));
+  EXPECT_TRUE(VerifyCert(cert->cert_pem, ca_.cert_pem, Usage::kServer).ok());
+}
+
 TEST_F(PkiTest, ClientCertCarriesUserAndGroups) {
   auto cert = IssueClientCert(ca_, "kubernetes-admin", {"system:masters", "devs"});
   ASSERT_TRUE(cert.ok()) << cert.status();

@@ -89,7 +89,9 @@ HpaController::HpaController(ApiClient* client, Informer* hpa_informer, Informer
       workers_(
           &queue_, [this](const std::string& key) { return Sync(key); }, "hpa") {
   if (!opts_.fetch_summary) {
-    opts_.fetch_summary = [](const api::Node& n) { return FetchSummary(n, absl::Seconds(3)); };
+    opts_.fetch_summary = [kubelet = opts_.kubelet](const api::Node& n) {
+      return FetchSummary(n, kubelet, absl::Seconds(3));
+    };
   }
   EventHandlers h;
   h.on_add = [this](const google::protobuf::Message& m) {

@@ -34,7 +34,11 @@ struct HpaControllerOptions {
   // behavior.scaleDown.stabilizationWindowSeconds overrides it.
   absl::Duration downscale_stabilization = absl::Minutes(5);
   Clock* clock = nullptr;
-  // Usage per node; default: GET /stats/summary from the node's kubelet (3 s timeout).
+  // The controller-manager's credentials for kubelets (its kubeconfig's CA and client
+  // certificate: kubelets let system:kube-controller-manager GET /stats/summary).
+  KubeletClientConfig kubelet;
+  // Usage per node; default: GET /stats/summary from the node's kubelet with `kubelet`'s
+  // credentials (3 s timeout).
   std::function<absl::StatusOr<StatsSummary>(const api::Node&)> fetch_summary;
 };
 

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 #include "common/api_client.h"
+#include "common/kubeconfig_file.h"
 #include "common/leader_election.h"
 #include "common/log.h"
 #include "common/pki.h"
@@ -156,6 +158,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // every thread inherits the mask
+  std::signal(SIGPIPE, SIG_IGN);              // the HPA's HTTPS clients (common/https.h)
 
   absl::StatusOr<std::unique_ptr<mk::ApiClient>> made =
       mk::NewGrpcApiClientFromKubeconfig(flags.kubeconfig, flags.apiserver);
@@ -165,6 +168,17 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<mk::ApiClient> client = *std::move(made);
   mk::controller_manager::ControllerManagerOptions opts;
+  // The HPA reads usage from the kubelets over HTTPS with this kubeconfig's CA and client
+  // certificate (loaded again: the gRPC client keeps its own copy).
+  if (absl::StatusOr<mk::KubeconfigCredentials> creds =
+          mk::LoadKubeconfigCredentials(flags.kubeconfig);
+      creds.ok()) {
+    opts.hpa.kubelet = {creds->ca_pem, creds->cert_pem, creds->key_pem};
+    if (creds->cert_pem.empty()) {
+      MK_LOG(WARNING) << flags.kubeconfig
+                      << " has no client certificate: the HPA cannot read kubelets' usage";
+    }
+  }
   opts.node_lifecycle.grace_period = flags.grace;
   opts.node_lifecycle.monitor_period = flags.monitor_period;
   opts.hpa.sync_period = flags.hpa_sync_period;

@@ -25,8 +25,14 @@ mkdir -p "$LOGS" "$RUN" "$STATE/kubelet/$NAME"
 KC="$STATE/kubelet/$NAME.kubeconfig"
 [ -f "$KC" ] || "$BIN/mk-kubeconfig" --data-dir="$STATE/apiserver" --user="system:node:$NAME" \
   --group=system:nodes --out="$KC"
+# Its HTTPS server's serving certificate: the kubelet listens on 127.0.0.1, its node IP (a
+# default SAN).
+CRT="$STATE/kubelet/$NAME.crt"
+[ -f "$CRT" ] || "$BIN/mk-kubeconfig" --data-dir="$STATE/apiserver" --user="system:node:$NAME" \
+  --group=system:nodes --serving-cert-out="$CRT" --serving-key-out="${CRT%.crt}.key"
 # --port 0: the kernel picks the kubelet's log/stats port, so nodes on one machine never clash.
 nohup "$BIN/mk-kubelet" --kubeconfig="$KC" --apiserver="$GRPC" --node-name="$NAME" \
+  --tls-cert-file="$CRT" --tls-private-key-file="${CRT%.crt}.key" \
   --docker-socket=/var/run/docker.sock --root-dir="$STATE/kubelet/$NAME" --port=0 "$@" \
   >>"$LOGS/mk-kubelet-$NAME.log" 2>&1 &
 echo $! >"$pidfile"

@@ -5,14 +5,19 @@
 # client authenticated); /etc/mk/kubeconfig links to its admin.kubeconfig.
 #
 #   deploy/install.sh --control-plane [--bind IP]                  # apiserver, scheduler, controller-manager
-#   deploy/install.sh --node --apiserver HOST:PORT --kubeconfig FILE [--node-name N]
+#   deploy/install.sh --node --apiserver HOST:PORT --kubeconfig FILE --tls-cert-file CRT
+#                     --tls-private-key-file KEY [--node-name N] [--node-ip IP]
 #                     [--node-labels k=v,..] [--cpu N] [--memory Q] # a kubelet joining HOST:PORT (gRPC)
-#     FILE: the node's credentials, made on the control plane with
+#     FILE, CRT, KEY: the node's credentials and its HTTPS server's serving certificate (the
+#     apiserver fetches logs and stats over TLS and checks the node IP is in it), made on the
+#     control plane with
 #     mk-kubeconfig --user system:node:N --group system:nodes --server https://CP:6443
-#       --grpc-server CP:6444 --out FILE     (CP must be one of the apiserver's SANs: --bind
-#       or its hostname, or add --tls-san to /etc/mk/mk-apiserver.env)
+#       --grpc-server CP:6444 --out FILE --serving-cert-out CRT --serving-key-out KEY
+#       --san NODE_IP,N     (CP must be one of the apiserver's SANs: --bind or its hostname,
+#       or add --tls-san to /etc/mk/mk-apiserver.env)
+#     --node-ip: the address the node registers (default: this machine's first global IPv4)
 #   both flags together: a control-plane machine that is also a node (like minikube's); the
-#   node's kubeconfig is then made here once the apiserver is up.
+#   node's kubeconfig and serving certificate are then made here once the apiserver is up.
 # Common options:
 #   --build-dir DIR   where bin/ is (default: build, relative to the repo)
 #   --prefix DESTROOT install under DESTROOT instead of / (for packaging and tests); systemctl
@@ -25,8 +30,8 @@ ROOT=$(pwd)
 
 CONTROL=0 NODE=0 START=1 FORCE=0
 BUILD=build DEST=/ APISERVER="" BIND=0.0.0.0 NODE_KUBECONFIG=""
-NODE_NAME="" NODE_LABELS="" CPU="" MEMORY=""
-usage() { sed -n '2,25p' "$0" >&2; exit 2; }
+NODE_NAME="" NODE_LABELS="" CPU="" MEMORY="" NODE_IP="" NODE_CERT="" NODE_KEY=""
+usage() { sed -n '2,30p' "$0" >&2; exit 2; }
 while (($#)); do
   case "$1" in
     --control-plane) CONTROL=1 ;;
@@ -36,6 +41,9 @@ while (($#)); do
     --bind) BIND=${2:?}; shift ;;
     --kubeconfig) NODE_KUBECONFIG=${2:?}; shift ;;
     --node-name) NODE_NAME=${2:?}; shift ;;
+    --node-ip) NODE_IP=${2:?}; shift ;;
+    --tls-cert-file) NODE_CERT=${2:?}; shift ;;
+    --tls-private-key-file) NODE_KEY=${2:?}; shift ;;
     --node-labels) NODE_LABELS=${2:?}; shift ;;
     --cpu) CPU=${2:?}; shift ;;
     --memory) MEMORY=${2:?}; shift ;;
@@ -114,14 +122,32 @@ if ((CONTROL)); then
 fi
 
 if ((NODE)); then
+  # The node IP: what the kubelet registers and the apiserver dials and verifies (a SAN of the
+  # serving certificate). Default: the first global IPv4 not on a docker bridge (as mk-kubelet
+  # picks without --node-ip).
+  if [[ -z "$NODE_IP" ]]; then
+    NODE_IP=$(ip -4 -o addr show scope global 2>/dev/null |
+      awk '$2 !~ /^docker/ { split($4, a, "/"); print a[1]; exit }')
+    NODE_IP=${NODE_IP:-127.0.0.1}
+  fi
   flags="--kubeconfig=/etc/mk/kubelet.kubeconfig --apiserver=$APISERVER"
+  flags+=" --tls-cert-file=/etc/mk/kubelet.crt --tls-private-key-file=/etc/mk/kubelet.key"
   flags+=" --docker-socket=/var/run/docker.sock --root-dir=/var/lib/mk/kubelet"
+  flags+=" --node-ip=$NODE_IP"
   if [[ -n "$NODE_KUBECONFIG" ]]; then
     install -m 0600 "$NODE_KUBECONFIG" "$R/etc/mk/kubelet.kubeconfig"
     echo "installed $R/etc/mk/kubelet.kubeconfig"
   elif ((!CONTROL)) && [[ ! -f "$R/etc/mk/kubelet.kubeconfig" ]]; then
     echo "warning: no --kubeconfig: put the node's kubeconfig in /etc/mk/kubelet.kubeconfig" \
       "before mk-kubelet starts (see --help)" >&2
+  fi
+  if [[ -n "$NODE_CERT" && -n "$NODE_KEY" ]]; then
+    install -m 0644 "$NODE_CERT" "$R/etc/mk/kubelet.crt"
+    install -m 0600 "$NODE_KEY" "$R/etc/mk/kubelet.key"
+    echo "installed $R/etc/mk/kubelet.crt and kubelet.key"
+  elif ((!CONTROL)) && [[ ! -f "$R/etc/mk/kubelet.crt" ]]; then
+    echo "warning: no --tls-cert-file/--tls-private-key-file: put the kubelet's serving" \
+      "certificate (SAN $NODE_IP) in /etc/mk/kubelet.crt and .key before mk-kubelet starts" >&2
   fi
   [[ -n "$NODE_NAME" ]] && flags+=" --node-name=$NODE_NAME"
   [[ -n "$NODE_LABELS" ]] && flags+=" --node-labels=$NODE_LABELS"
@@ -162,10 +188,15 @@ if [[ -z "$R" ]] && ((START)) && [[ -d /run/systemd/system ]] && ((${#units[@]})
       mkdir -p "$HOME/.mk" && chmod 0700 "$HOME/.mk"
       install -m 0600 /var/lib/mk/apiserver/admin.kubeconfig "$HOME/.mk/config"
     fi
+    node=${NODE_NAME:-$(hostname)}
     if ((NODE)) && [[ ! -f /etc/mk/kubelet.kubeconfig ]]; then
-      node=${NODE_NAME:-$(hostname)}
       /usr/local/bin/mk-kubeconfig --data-dir=/var/lib/mk/apiserver --user="system:node:$node" \
         --group=system:nodes --out=/etc/mk/kubelet.kubeconfig
+    fi
+    if ((NODE)) && [[ ! -f /etc/mk/kubelet.crt ]]; then
+      /usr/local/bin/mk-kubeconfig --data-dir=/var/lib/mk/apiserver --user="system:node:$node" \
+        --group=system:nodes --serving-cert-out=/etc/mk/kubelet.crt \
+        --serving-key-out=/etc/mk/kubelet.key --san="$NODE_IP,$node,127.0.0.1,localhost"
     fi
   fi
   ((${#kubelet[@]})) && systemctl enable --now "${kubelet[@]}"

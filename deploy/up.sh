@@ -6,8 +6,8 @@
 # left alone. Stop with deploy/down.sh; add a node with deploy/add-node.sh NAME.
 # Security is on: the apiserver serves TLS only, creates its CA and certificates in
 # $STATE/apiserver/pki on first start and writes admin/scheduler/controller-manager
-# kubeconfigs next to them; the kubelet gets one from mk-kubeconfig; ~/.mk/config is a copy
-# of admin.kubeconfig (cluster admin: keep it private).
+# kubeconfigs next to them; the kubelet gets one and its HTTPS serving certificate from
+# mk-kubeconfig; ~/.mk/config is a copy of admin.kubeconfig (cluster admin: keep it private).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -75,7 +75,12 @@ if [ -x "$BIN/mk-kubelet" ]; then
   KC="$STATE/kubelet/$NODE.kubeconfig"
   [ -f "$KC" ] || "$BIN/mk-kubeconfig" --data-dir="$API" --user="system:node:$NODE" \
     --group=system:nodes --out="$KC"
+  # The kubelet's HTTPS server (logs, stats) on 127.0.0.1: its node IP, a default SAN.
+  CRT="$STATE/kubelet/$NODE.crt"
+  [ -f "$CRT" ] || "$BIN/mk-kubeconfig" --data-dir="$API" --user="system:node:$NODE" \
+    --group=system:nodes --serving-cert-out="$CRT" --serving-key-out="${CRT%.crt}.key"
   start mk-kubelet "$BIN/mk-kubelet" --kubeconfig="$KC" --apiserver="$GRPC" --node-name="$NODE" \
+    --tls-cert-file="$CRT" --tls-private-key-file="${CRT%.crt}.key" \
     --docker-socket=/var/run/docker.sock --root-dir="$STATE/kubelet/$NODE"
 fi
 

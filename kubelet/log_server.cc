@@ -5,7 +5,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/https.h"
 #include "common/log.h"
+#include "common/pki.h"
+#include "kubelet/server_authz.h"
 
 namespace mk::kubelet {
 namespace {
@@ -22,10 +25,32 @@ int64_t IntParam(const httplib::Request& req, const char* name, int64_t def) {
   return absl::SimpleAtoi(req.get_param_value(name), &v) ? v : def;
 }
 
+// Authorizes the request on its client certificate (kubelet/server_authz.h).
+httplib::Server::HandlerResponse Authorize(const httplib::Request& req, httplib::Response& res) {
+  absl::StatusOr<pki::CertInfo> client = pki::ParseCert(PeerCertPem(req));
+  if (!client.ok()) {  // the handshake requires one: not reached
+    res.status = 401;
+    res.set_content("Unauthorized", "text/plain");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  absl::Status s =
+      AuthorizeKubeletRequest(client->common_name, client->organizations, req.method, req.path);
+  if (s.ok()) return httplib::Server::HandlerResponse::Unhandled;
+  MK_VLOG(2) << req.method << " " << req.path << ": " << s.message();
+  res.status = 403;
+  res.set_content(std::string(s.message()), "text/plain");
+  return httplib::Server::HandlerResponse::Handled;
+}
+
 }  // namespace
 
-LogServer::LogServer(ContainerRuntime* runtime, ContainerFinder find)
-    : runtime_(runtime), find_(std::move(find)), server_(std::make_unique<httplib::Server>()) {}
+LogServer::LogServer(ContainerRuntime* runtime, ContainerFinder find, ServerTls tls)
+    : runtime_(runtime),
+      find_(std::move(find)),
+      server_(std::make_unique<httplib::SSLServer>([&tls](SSL_CTX& ctx) {
+        // Client certificates are required and verified at the handshake.
+        return RequireClientCerts(ctx, tls.cert_pem, tls.key_pem, tls.client_ca_pem);
+      })) {}
 
 LogServer::~LogServer() { Shutdown(); }
 
@@ -34,6 +59,12 @@ void LogServer::HandleGet(const std::string& pattern, Handler handler) {
 }
 
 absl::StatusOr<int> LogServer::Start(const std::string& address, int port) {
+  if (!server_->is_valid()) {
+    return absl::InvalidArgumentError(
+        "cannot use the serving certificate and key or the client CA (PEM)");
+  }
+  server_->set_tcp_nodelay(true);  // TLS records must not wait for delayed ACKs
+  server_->set_pre_routing_handler(Authorize);
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("ok", "text/plain");
   });
@@ -76,6 +107,8 @@ absl::StatusOr<int> LogServer::Start(const std::string& address, int port) {
     return absl::UnavailableError(absl::StrCat("cannot bind ", address, ":", port));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // cpp-httplib's stop() does nothing until the server runs: wait, so Shutdown() always stops.
+  while (!server_->is_running()) std::this_thread::yield();
   return bound;
 }
 

@@ -1,10 +1,15 @@
 #pragma once
 
-// The kubelet's small HTTP server, the endpoint the apiserver proxies `pods/log` to
-// (apiserver/kubelet_logs.cc):
+// The kubelet's HTTPS server, the endpoint the apiserver proxies `pods/log` to
+// (apiserver/kubelet_logs.cc) and reads usage from (`/stats/summary`, added by main.cc):
 //   GET /containerLogs/<ns>/<pod>/<container>?follow=&previous=&tailLines=&timestamps=
 //       &sinceSeconds=&limitBytes=
 //   GET /healthz → "ok"
+// TLS only (1.2 at least): the handshake requires a client certificate that chains to the
+// client CA, and every request is authorized on that certificate's CN/O
+// (kubelet/server_authz.h: 403 otherwise). Kubernetes' kubelet serves /healthz on a separate
+// localhost port without authentication; here it is on this port and needs a certificate too,
+// so the kubelet has no unauthenticated port.
 // Logs stream straight from Docker (stdout and stderr merged) as a chunked response; with
 // follow=true until the container stops or the client goes away. Errors answer 400/404
 // with kubectl's text (e.g. `previous terminated container "c" in pod "p" not found`).
@@ -20,7 +25,7 @@
 #include "kubelet/runtime.h"
 
 namespace httplib {
-class Server;
+class SSLServer;
 struct Request;
 struct Response;
 }  // namespace httplib
@@ -32,9 +37,16 @@ namespace mk::kubelet {
 using ContainerFinder = std::function<std::string(const std::string& ns, const std::string& pod,
                                                   const std::string& container, bool previous)>;
 
+// The server's TLS credentials (PEM).
+struct ServerTls {
+  std::string cert_pem;
+  std::string key_pem;  // secret
+  std::string client_ca_pem;
+};
+
 class LogServer {
  public:
-  LogServer(ContainerRuntime* runtime, ContainerFinder find);
+  LogServer(ContainerRuntime* runtime, ContainerFinder find, ServerTls tls);
   ~LogServer();
   LogServer(const LogServer&) = delete;
   LogServer& operator=(const LogServer&) = delete;
@@ -44,14 +56,15 @@ class LogServer {
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
   void HandleGet(const std::string& pattern, Handler handler);
 
-  // Binds `address`:`port` (port 0: the kernel picks) and serves. Returns the bound port.
+  // Binds `address`:`port` (port 0: the kernel picks) and serves. Returns the bound port;
+  // InvalidArgument when the TLS credentials do not load.
   absl::StatusOr<int> Start(const std::string& address, int port);
   void Shutdown();
 
  private:
   ContainerRuntime* const runtime_;
   const ContainerFinder find_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<httplib::SSLServer> server_;
   std::thread thread_;
 };
 

@@ -3,9 +3,11 @@
 // --bootstrap-kubeconfig PATH (a bootstrap token: TLS bootstrap when --kubeconfig is missing),
 // --apiserver HOST:PORT (overrides the address), --node-name,
 // --docker-socket, --root-dir, --node-labels k=v,…, --cpu, --memory, --max-pods, --network,
-// --pause-binary, --node-ip, --address (log server, default 127.0.0.1), --port (default
-// 10250, 0 = the kernel picks), --node-lease-renew-interval (10s),
-// --node-status-update-frequency (1m), -v N. Each takes "--flag value" or "--flag=value".
+// --pause-binary, --node-ip, --address (the HTTPS server, default 127.0.0.1), --port (default
+// 10250, 0 = the kernel picks), --tls-cert-file and --tls-private-key-file (its serving
+// certificate: required), --client-ca-file (default: the kubeconfig's CA),
+// --node-lease-renew-interval (10s), --node-status-update-frequency (1m), -v N. Each takes
+// "--flag value" or "--flag=value".
 // Once the Node is registered it prints "ready node=NAME port=N" on stdout.
 
 #include <arpa/inet.h>
@@ -27,6 +29,7 @@
 #include "common/api_client.h"
 #include "common/clock.h"
 #include "common/event_recorder.h"
+#include "common/kubeconfig_file.h"
 #include "common/log.h"
 #include "kubelet/docker_client.h"
 #include "kubelet/docker_runtime.h"
@@ -34,6 +37,7 @@
 #include "kubelet/log_server.h"
 #include "kubelet/node_status.h"
 #include "kubelet/prober.h"
+#include "kubelet/server_tls.h"
 #include "kubelet/stats_sampler.h"
 #include "kubelet/tls_bootstrap.h"
 
@@ -54,6 +58,7 @@ struct Flags {
   std::string node_ip;
   std::string address = "127.0.0.1";
   int port = 10250;
+  std::string tls_cert_file, tls_private_key_file, client_ca_file;
   std::string lease_interval = "10s";
   std::string status_frequency = "1m";
   std::string eviction_hard = mk::kubelet::kDefaultEvictionHard;
@@ -67,7 +72,8 @@ void Usage() {
                "   [--docker-socket PATH]\n"
                "  [--root-dir DIR] [--node-labels k=v,...] [--cpu N] [--memory Q] [--max-pods N]\n"
                "  [--network NAME] [--pause-binary PATH] [--node-ip IP] [--address IP]\n"
-               "  [--port N] [--node-lease-renew-interval 10s]\n"
+               "  [--port N] --tls-cert-file PATH --tls-private-key-file PATH\n"
+               "  [--client-ca-file PATH] [--node-lease-renew-interval 10s]\n"
                "  [--node-status-update-frequency 1m]\n"
                "  [--eviction-hard memory.available<100Mi,nodefs.available<10%%] [-v N]\n");
 }
@@ -87,6 +93,9 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
       {"pause-binary", &f->pause_binary},
       {"node-ip", &f->node_ip},
       {"address", &f->address},
+      {"tls-cert-file", &f->tls_cert_file},
+      {"tls-private-key-file", &f->tls_private_key_file},
+      {"client-ca-file", &f->client_ca_file},
       {"node-lease-renew-interval", &f->lease_interval},
       {"node-status-update-frequency", &f->status_frequency},
       {"eviction-hard", &f->eviction_hard}};
@@ -199,6 +208,25 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // The HTTPS server's credentials first: without them the kubelet does not start.
+  absl::StatusOr<mk::pki::CertAndKey> serving =
+      mk::kubelet::ServingCert({flags.tls_cert_file, flags.tls_private_key_file, flags.node_ip});
+  if (!serving.ok()) {
+    MK_LOG(E) << "serving certificate: " << serving.status().message();
+    return 2;
+  }
+  absl::StatusOr<mk::KubeconfigCredentials> creds = mk::LoadKubeconfigCredentials(flags.kubeconfig);
+  if (!creds.ok() && flags.client_ca_file.empty()) {
+    MK_LOG(E) << "--kubeconfig: " << creds.status();
+    return 2;
+  }
+  absl::StatusOr<std::string> client_ca =
+      mk::kubelet::ClientCa(flags.client_ca_file, creds.ok() ? creds->ca_pem : std::string());
+  if (!client_ca.ok()) {
+    MK_LOG(E) << "client CA: " << client_ca.status().message();
+    return 2;
+  }
+
   absl::StatusOr<std::unique_ptr<mk::kubelet::ContainerRuntime>> runtime =
       mk::kubelet::NewDockerRuntime(flags.docker_socket);
   if (!runtime.ok()) {
@@ -257,7 +285,8 @@ int main(int argc, char** argv) {
   mk::kubelet::LogServer logs(
       runtime->get(),
       [&kubelet](const std::string& ns, const std::string& pod, const std::string& container,
-                 bool previous) { return kubelet.FindContainer(ns, pod, container, previous); });
+                 bool previous) { return kubelet.FindContainer(ns, pod, container, previous); },
+      mk::kubelet::ServerTls{serving->cert_pem, serving->key_pem, *client_ca});
   // Resource usage for the metrics API and the HPA: one sampler, scrapes read its last result.
   mk::kubelet::StatsSampler stats(
       flags.node_name,
@@ -272,7 +301,7 @@ int main(int argc, char** argv) {
   });
   absl::StatusOr<int> port = logs.Start(flags.address, flags.port);
   if (!port.ok()) {
-    MK_LOG(E) << "log server: " << port.status();
+    MK_LOG(E) << "HTTPS server: " << port.status();
     return 1;
   }
 
@@ -309,8 +338,8 @@ int main(int argc, char** argv) {
   node.Start();
   kubelet.Start();
   MK_LOG(I) << "kubelet for node " << flags.node_name << " (" << flags.node_ip
-            << ") watching pods via " << flags.apiserver << ", logs on " << flags.address << ":"
-            << *port;
+            << ") watching pods via " << flags.apiserver << ", HTTPS (logs, stats) on "
+            << flags.address << ":" << *port;
   std::printf("ready node=%s port=%d\n", flags.node_name.c_str(), *port);
   std::fflush(stdout);
 

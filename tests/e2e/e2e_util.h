@@ -111,11 +111,8 @@ class Cluster {
 
   bool StartKubelet() {
     kubelet_ = std::make_unique<Process>();
-    std::string kubeconfig = NodeKubeconfig(node_);
-    if (kubeconfig.empty()) return false;
-    std::vector<std::string> argv = {BinPath("mk-kubelet"), "--kubeconfig=" + kubeconfig,
-                                     "--node-name=" + node_,
-                                     "--root-dir=" + dir_.path() + "/kubelet", "--port=0"};
+    std::vector<std::string> argv = KubeletArgv(node_, dir_.path() + "/kubelet", kubelet_sans_);
+    if (argv.empty()) return false;
     argv.insert(argv.end(), kubelet_flags_.begin(), kubelet_flags_.end());
     ++kubelet_starts_;
     std::string line;
@@ -124,24 +121,33 @@ class Cluster {
     return true;
   }
   void KillKubelet(int sig) { kubelet_->Kill(sig); }
+  // The SANs of the serving certificate of the next StartKubelet() (default: 127.0.0.1 and
+  // localhost; the node IP of a kubelet on loopback is 127.0.0.1).
+  void set_kubelet_sans(std::vector<std::string> sans) { kubelet_sans_ = std::move(sans); }
 
   // One more node (kubelet) on the same apiserver and Docker engine.
   bool StartExtraKubelet(const std::string& node) {
     RemoveNodeContainers(node);
     extra_nodes_.push_back(node);
     extra_.push_back(std::make_unique<Process>());
-    std::string kubeconfig = NodeKubeconfig(node);
-    if (kubeconfig.empty()) return false;
-    std::vector<std::string> argv = {BinPath("mk-kubelet"), "--kubeconfig=" + kubeconfig,
-                                     "--node-name=" + node,
-                                     "--root-dir=" + dir_.path() + "/kubelet-" + node, "--port=0"};
+    std::vector<std::string> argv = KubeletArgv(node, dir_.path() + "/kubelet-" + node);
+    if (argv.empty()) return false;
     return extra_.back()->Start(argv, dir_.path() + "/kubelet-" + node + ".log", "ready node=");
   }
 
-  // A kubeconfig for the node's kubelet (system:node:<node> in system:nodes), "" on failure.
-  std::string NodeKubeconfig(const std::string& node) const {
-    std::string path = dir_.path() + "/" + node + ".kubeconfig";
-    return apiserver_->IssueKubeconfig("system:node:" + node, {"system:nodes"}, path) ? path : "";
+  // mk-kubelet for `node` on loopback (--port=0) with its credentials from mk-kubeconfig in
+  // the test dir: its kubeconfig (system:node:<node> in system:nodes) and its serving
+  // certificate with `sans`. {} on failure.
+  std::vector<std::string> KubeletArgv(const std::string& node, const std::string& root,
+                                       const std::vector<std::string>& sans = {"127.0.0.1",
+                                                                               "localhost"}) const {
+    Apiserver::KubeletCredentials creds =
+        apiserver_->IssueKubeletCredentials(node, dir_.path(), sans);
+    if (creds.kubeconfig.empty()) return {};
+    std::vector<std::string> argv = {BinPath("mk-kubelet"), "--node-name=" + node,
+                                     "--root-dir=" + root, "--port=0"};
+    for (const std::string& f : creds.Flags()) argv.push_back(f);
+    return argv;
   }
 
   std::string KubeletLog() const {
@@ -184,6 +190,7 @@ class Cluster {
  private:
   std::string node_;
   std::vector<std::string> kubelet_flags_;
+  std::vector<std::string> kubelet_sans_ = {"127.0.0.1", "localhost"};
   TempDir dir_;
   std::unique_ptr<Apiserver> apiserver_;
   std::unique_ptr<Process> kubelet_;

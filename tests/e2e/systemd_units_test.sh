@@ -79,6 +79,9 @@ grep -q -- '--kubeconfig=/var/lib/mk/apiserver/controller-manager.kubeconfig' \
   "$DEST/etc/mk/mk-controller-manager.env" || fail "controller-manager env lacks its kubeconfig"
 grep -q -- '--kubeconfig=/etc/mk/kubelet.kubeconfig' "$DEST/etc/mk/mk-kubelet.env" ||
   fail "kubelet env lacks its kubeconfig"
+grep -q -- '--tls-cert-file=/etc/mk/kubelet.crt --tls-private-key-file=/etc/mk/kubelet.key' \
+  "$DEST/etc/mk/mk-kubelet.env" || fail "kubelet env lacks its serving certificate"
+grep -qE -- '--node-ip=[0-9.]+' "$DEST/etc/mk/mk-kubelet.env" || fail "kubelet env lacks --node-ip"
 grep -q -- '--grpc-listen=0.0.0.0:6444' "$DEST/etc/mk/mk-apiserver.env" || fail "apiserver env: $(cat "$DEST/etc/mk/mk-apiserver.env")"
 grep -q -- '--apiserver=127.0.0.1:6444' "$DEST/etc/mk/mk-kubelet.env" || fail "kubelet env"
 grep -q -- '--node-labels=server=webap' "$DEST/etc/mk/mk-kubelet.env" || fail "kubelet env lacks --node-labels"
@@ -205,7 +208,8 @@ else
   # The kubeconfigs the apiserver wrote into its (moved) data dir; the node's from mk-kubeconfig.
   to_data="s#/var/lib/mk/apiserver#$T/apiserver-data#g"
   "$DEST/usr/local/bin/mk-kubeconfig" --data-dir="$T/apiserver-data" --user="system:node:$TEST_NODE" \
-    --group=system:nodes --out="$T/kubelet.kubeconfig" || fail "mk-kubeconfig for the node"
+    --group=system:nodes --out="$T/kubelet.kubeconfig" --serving-cert-out="$T/kubelet.crt" \
+    --serving-key-out="$T/kubelet.key" || fail "mk-kubeconfig for the node"
   run mk-scheduler MK_SCHEDULER_FLAGS "$to_grpc" "$to_data"
   cm=""
   if [[ -x "$DEST/usr/local/bin/mk-controller-manager" ]]; then
@@ -214,7 +218,10 @@ else
   fi
   run mk-kubelet MK_KUBELET_FLAGS "$to_grpc" "s#--kubeconfig=[^ ]+#--kubeconfig=$T/kubelet.kubeconfig#" \
     "s#--root-dir=[^ ]+#--root-dir=$T/kubelet#" "s#--port=[0-9]+#--port=0#" \
-    "s#--address=[^ ]+#--address=127.0.0.1#" "s#\$# --node-name=$TEST_NODE --node-labels=server=webap#"
+    "s#--address=[^ ]+#--address=127.0.0.1#" "s#--node-ip=[^ ]+#--node-ip=127.0.0.1#" \
+    "s#--tls-cert-file=[^ ]+#--tls-cert-file=$T/kubelet.crt#" \
+    "s#--tls-private-key-file=[^ ]+#--tls-private-key-file=$T/kubelet.key#" \
+    "s#\$# --node-name=$TEST_NODE --node-labels=server=webap#"
   K=("$DEST/usr/local/bin/mkctl" --kubeconfig "$T/apiserver-data/admin.kubeconfig")
   ok=0
   for _ in $(seq 1 60); do

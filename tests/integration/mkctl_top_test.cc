@@ -1,15 +1,15 @@
 // mkctl top against a real mk-apiserver whose metrics API asks a node's kubelet endpoint for
-// /stats/summary. The "kubelet" here is a small HTTP server in the test serving fixed figures,
-// so the columns and arithmetic can be checked exactly; the real kubelet's figures are
-// covered by the end-to-end tests.
+// /stats/summary. The "kubelet" here is a small HTTPS server in the test (a serving
+// certificate from the cluster CA, client certificates required, as the real kubelet)
+// serving fixed figures, so the columns and arithmetic can be checked exactly; the real
+// kubelet's figures are covered by the end-to-end tests.
 
 #include <httplib.h>
-
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/json.h"
 #include "gtest/gtest.h"
+#include "tests/integration/fake_kubelet.h"
 #include "tests/integration/process.h"
 
 namespace mk::testing {
@@ -31,18 +31,16 @@ constexpr char kSummary[] = R"({"node":{"nodeName":"minikube",
 class MkctlTopTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    kubelet_.Get("/stats/summary", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(kSummary, "application/json");
-    });
-    port_ = kubelet_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { kubelet_.listen_after_bind(); });
     server_ = std::make_unique<Apiserver>(dir_.path() + "/data");
     ASSERT_TRUE(server_->Start()) << server_->log_path();
-  }
-  void TearDown() override {
-    kubelet_.stop();
-    if (thread_.joinable()) thread_.join();
+    pki::CertAndKey ca = ClusterCa(*server_);
+    kubelet_ =
+        std::make_unique<FakeKubelet>(ca, std::vector<std::string>{"127.0.0.1"}, ca.cert_pem);
+    kubelet_->Get("/stats/summary", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kSummary, "application/json");
+    });
+    ASSERT_TRUE(kubelet_->Start());
+    port_ = kubelet_->port();
   }
   CommandResult Mk(const std::vector<std::string>& args, const std::string& in = "") {
     return Mkctl(server_->kubeconfig(), args, in);
@@ -74,9 +72,8 @@ class MkctlTopTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<Apiserver> server_;
-  httplib::Server kubelet_;
+  std::unique_ptr<FakeKubelet> kubelet_;
   int port_ = 0;
-  std::thread thread_;
 };
 
 TEST_F(MkctlTopTest, NodeAndPodColumnsAsKubectl) {
@@ -88,6 +85,8 @@ TEST_F(MkctlTopTest, NodeAndPodColumnsAsKubectl) {
   EXPECT_EQ(r.out,
             "NAME       CPU(cores)   CPU%   MEMORY(bytes)   MEMORY%   \n"
             "minikube   500m         25%    1024Mi          50%       \n");
+  // The apiserver asked with its kubelet client certificate.
+  EXPECT_EQ(kubelet_->last_client(), "kube-apiserver-kubelet-client");
   r = Mk({"top", "pod"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,

@@ -1,12 +1,15 @@
 // Every TCP port the control plane listens on is on 127.0.0.1 and speaks TLS only: the
 // apiserver, scheduler and controller-manager run as real processes; their listening sockets
-// come from /proc/<pid>/fd and /proc/net/tcp{,6} (what `ss -ltnp` shows). The kubelet needs
-// Docker, so it is not started here; its own HTTP server (logs/stats) is still plaintext and
-// outside this check.
+// come from /proc/<pid>/fd and /proc/net/tcp{,6} (what `ss -ltnp` shows). A kubelet's port
+// (its HTTPS server: logs, stats, healthz) is checked the same way and must also refuse every
+// client without a certificate from the cluster CA; the kubelet needs Docker, so that test
+// runs only with MK_DOCKER_TESTS=1 (tests/run.sh).
 
 #include <dirent.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -14,7 +17,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/pki.h"
 #include "gtest/gtest.h"
+#include "tests/integration/fake_kubelet.h"
 #include "tests/integration/process.h"
 
 namespace mk::testing {
@@ -108,6 +113,59 @@ TEST(PortScan, ControlPlaneListensOnLoopbackWithTlsOnly) {
     }
   }
   EXPECT_EQ(apiserver_ports, (std::set<int>{api.rest_port(), api.grpc_port()}));
+}
+
+TEST(PortScan, KubeletListensOnLoopbackWithClientCertificatesOnly) {
+  const char* docker = std::getenv("MK_DOCKER_TESTS");
+  if (docker == nullptr || std::string(docker) != "1") {
+    GTEST_SKIP() << "MK_DOCKER_TESTS is not 1: the kubelet needs dockerd (tests/run.sh)";
+  }
+  TempDir dir;
+  Apiserver api(dir.path() + "/data");
+  ASSERT_TRUE(api.Start()) << api.log_path();
+  std::string node = absl::StrCat("port-scan-", getpid());
+  Apiserver::KubeletCredentials creds = api.IssueKubeletCredentials(node, dir.path());
+  ASSERT_FALSE(creds.kubeconfig.empty());
+  std::vector<std::string> argv = {BinPath("mk-kubelet"), "--node-name=" + node,
+                                   "--root-dir=" + dir.path() + "/kubelet", "--port=0"};
+  for (const std::string& f : creds.Flags()) argv.push_back(f);
+  Process kubelet;
+  ASSERT_TRUE(kubelet.Start(argv, dir.path() + "/kubelet.log", "ready node="))
+      << dir.path() + "/kubelet.log";
+
+  pki::CertAndKey ca = ClusterCa(api);
+  auto issue = [&](const pki::CertAndKey& signer, const std::string& user,
+                   const std::vector<std::string>& groups) {
+    absl::StatusOr<pki::CertAndKey> c = pki::IssueClientCert(signer, user, groups);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? *c : pki::CertAndKey{};
+  };
+  absl::StatusOr<pki::CertAndKey> other_ca = pki::CreateCa("other-ca");
+  ASSERT_TRUE(other_ca.ok());
+  absl::StatusOr<std::string> apiserver_cert =
+      pki::ReadFile(api.data_dir() + "/pki/apiserver-kubelet-client.crt");
+  absl::StatusOr<std::string> apiserver_key =
+      pki::ReadFile(api.data_dir() + "/pki/apiserver-kubelet-client.key");
+  ASSERT_TRUE(apiserver_cert.ok() && apiserver_key.ok());
+  const pki::CertAndKey apiserver{*apiserver_cert, *apiserver_key};
+
+  std::vector<Listener> ls = Listeners(kubelet.pid());
+  ASSERT_EQ(ls.size(), 1u) << "the kubelet should listen on exactly one port";
+  for (const Listener& l : ls) {
+    SCOPED_TRACE(absl::StrCat("kubelet port ", l.port));
+    EXPECT_EQ(l.address, "0100007F") << "not 127.0.0.1";
+    EXPECT_FALSE(PlainHttpAnswers(l.port)) << "answers plaintext HTTP";
+    // No client certificate: no answer, /healthz included (no unauthenticated port).
+    EXPECT_EQ(HttpsGet(l.port, ca.cert_pem, {}, "/healthz"), 0);
+    // A certificate from another CA, even an admin's.
+    EXPECT_EQ(
+        HttpsGet(l.port, ca.cert_pem,
+                 issue(*other_ca, "kube-apiserver-kubelet-client", {"system:masters"}), "/healthz"),
+        0);
+    // The apiserver's kubelet client certificate: served (so the refusals above are real).
+    EXPECT_EQ(HttpsGet(l.port, ca.cert_pem, apiserver, "/healthz"), 200);
+  }
+  kubelet.Kill(SIGTERM);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/api_client.h"
+#include "common/https.h"
 #include "common/kubeconfig_file.h"
 
 namespace mk::testing {
@@ -166,6 +167,23 @@ bool Apiserver::IssueKubeconfig(const std::string& user, const std::vector<std::
   return r.exit_code == 0;
 }
 
+std::vector<std::string> Apiserver::KubeletCredentials::Flags() const {
+  return {"--kubeconfig=" + kubeconfig, "--tls-cert-file=" + cert, "--tls-private-key-file=" + key};
+}
+
+Apiserver::KubeletCredentials Apiserver::IssueKubeletCredentials(
+    const std::string& node, const std::string& dir, const std::vector<std::string>& sans) const {
+  KubeletCredentials c{dir + "/" + node + ".kubeconfig", dir + "/" + node + ".crt",
+                       dir + "/" + node + ".key"};
+  CommandResult r =
+      Run({BinPath("mk-kubeconfig"), "--data-dir=" + data_dir_, "--user=system:node:" + node,
+           "--group=system:nodes", "--out=" + c.kubeconfig, "--serving-cert-out=" + c.cert,
+           "--serving-key-out=" + c.key, "--san=" + absl::StrJoin(sans, ",")});
+  if (r.exit_code == 0) return c;
+  std::fprintf(stderr, "mk-kubeconfig: %s\n", r.err.c_str());
+  return {};
+}
+
 namespace {
 
 int ConnectLoopback(int port) {
@@ -194,13 +212,7 @@ bool TlsHandshake(int port, const std::string& ca_pem, int tls_version, const st
     SSL_CTX_set_min_proto_version(ctx, tls_version);
     SSL_CTX_set_max_proto_version(ctx, tls_version);
   }
-  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
-  BIO* b = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
-  while (X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
-    X509_STORE_add_cert(store, ca);
-    X509_free(ca);
-  }
-  BIO_free(b);
+  TrustCerts(*ctx, ca_pem);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   if (!alpn.empty()) {
     std::string wire = std::string(1, static_cast<char>(alpn.size())) + alpn;
@@ -234,6 +246,18 @@ bool PlainHttpAnswers(int port) {
   return n >= 5 && std::strncmp(buf, "HTTP/", 5) == 0;
 }
 
+int HttpsGet(int port, const std::string& ca_pem, const pki::CertAndKey& client,
+             const std::string& path, std::string* body) {
+  signal(SIGPIPE, SIG_IGN);
+  auto c = NewHttpsClient("127.0.0.1", port, {ca_pem, client.cert_pem, client.key_pem});
+  c->set_connection_timeout(5, 0);
+  c->set_read_timeout(5, 0);
+  auto res = c->Get(path.c_str());
+  if (!res) return 0;
+  if (body != nullptr) *body = res->body;
+  return res->status;
+}
+
 std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& kubeconfig,
                                               const std::string& address) {
   auto creds = LoadKubeconfigCredentials(kubeconfig);
@@ -251,31 +275,8 @@ std::unique_ptr<httplib::SSLClient> NewRestClient(const std::string& kubeconfig)
   std::string hp = creds->server.substr(creds->server.find("://") + 3);
   int port = std::atoi(hp.c_str() + hp.rfind(':') + 1);
   std::string host = hp.substr(0, hp.rfind(':'));
-  std::unique_ptr<httplib::SSLClient> c;
-  if (!creds->cert_pem.empty()) {
-    BIO* b = BIO_new_mem_buf(creds->cert_pem.data(), static_cast<int>(creds->cert_pem.size()));
-    X509* cert = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
-    BIO_free(b);
-    b = BIO_new_mem_buf(creds->key_pem.data(), static_cast<int>(creds->key_pem.size()));
-    EVP_PKEY* key = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
-    BIO_free(b);
-    c = std::make_unique<httplib::SSLClient>(host, port, cert, key);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  } else {
-    c = std::make_unique<httplib::SSLClient>(host, port);
-  }
+  auto c = NewHttpsClient(host, port, {creds->ca_pem, creds->cert_pem, creds->key_pem});
   if (!creds->token.empty()) c->set_bearer_token_auth(creds->token);
-  X509_STORE* store = X509_STORE_new();
-  BIO* b = BIO_new_mem_buf(creds->ca_pem.data(), static_cast<int>(creds->ca_pem.size()));
-  while (X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
-    X509_STORE_add_cert(store, ca);
-    X509_free(ca);
-  }
-  BIO_free(b);
-  c->set_ca_cert_store(store);
-  c->enable_server_certificate_verification(true);
-  c->set_tcp_nodelay(true);
   return c;
 }
 

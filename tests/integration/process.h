@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/pki.h"
+
 namespace grpc {
 class Channel;
 }
@@ -73,6 +75,17 @@ class Apiserver {
   // Writes a kubeconfig for `user` in `groups` (bin/mk-kubeconfig) to `path`; true on success.
   bool IssueKubeconfig(const std::string& user, const std::vector<std::string>& groups,
                        const std::string& path) const;
+  // A node's credentials from bin/mk-kubeconfig in `dir`: <node>.kubeconfig
+  // (system:node:<node> in system:nodes) and the kubelet's serving certificate
+  // <node>.crt/.key with `sans` (IPs and DNS names). The paths are empty on failure.
+  struct KubeletCredentials {
+    std::string kubeconfig, cert, key;
+    // --kubeconfig=… --tls-cert-file=… --tls-private-key-file=…
+    std::vector<std::string> Flags() const;
+  };
+  KubeletCredentials IssueKubeletCredentials(const std::string& node, const std::string& dir,
+                                             const std::vector<std::string>& sans = {
+                                                 "127.0.0.1", "localhost"}) const;
   const std::string& log_path() const { return log_; }
   pid_t pid() const { return proc_.pid(); }
 
@@ -108,6 +121,12 @@ bool TlsHandshake(int port, const std::string& ca_pem, int tls_version = 0,
 // Sends a plaintext "GET /healthz HTTP/1.0" to 127.0.0.1:`port`; true if an HTTP response
 // comes back.
 bool PlainHttpAnswers(int port);
+// GET `path` over HTTPS from 127.0.0.1:`port` (a kubelet's server: its certificate verified
+// against `ca_pem` for 127.0.0.1), presenting `client` unless it is empty. The HTTP status
+// (and *body), or 0 when no answer comes: the handshake failed or the server closed the
+// connection. Ignores SIGPIPE in this process (common/https.h).
+int HttpsGet(int port, const std::string& ca_pem, const pki::CertAndKey& client,
+             const std::string& path, std::string* body = nullptr);
 
 // A TLS gRPC channel to `address` with the kubeconfig's CA and credentials (for raw stubs).
 std::shared_ptr<grpc::Channel> NewGrpcChannel(const std::string& kubeconfig,

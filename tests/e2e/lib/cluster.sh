@@ -15,7 +15,8 @@
 #
 # The apiserver serves TLS only and authenticates every client: the scheduler and
 # controller-manager use the kubeconfigs it writes into its data dir, each kubelet gets its own
-# (system:node:<name> in system:nodes) from mk-kubeconfig, mkctl uses admin.kubeconfig.
+# (system:node:<name> in system:nodes) and its HTTPS serving certificate from mk-kubeconfig,
+# mkctl uses admin.kubeconfig.
 # Logs and data live in $MK_CLUSTER_DIR (a temp dir); it is printed on failure.
 
 MK_CLUSTER_DIR=""
@@ -58,10 +59,16 @@ mk_start_kubelet() {
   local node=$1
   shift
   mkdir -p "$MK_CLUSTER_DIR/kubelet/$node"
+  # Its kubeconfig and its HTTPS server's serving certificate (the node IP of a kubelet on
+  # loopback is 127.0.0.1: a default SAN).
   "$MK_BIN/mk-kubeconfig" --data-dir="$MK_CLUSTER_DIR/apiserver" --user="system:node:$node" \
-    --group=system:nodes --out="$MK_CLUSTER_DIR/kubelet/$node.kubeconfig" || return 1
+    --group=system:nodes --out="$MK_CLUSTER_DIR/kubelet/$node.kubeconfig" \
+    --serving-cert-out="$MK_CLUSTER_DIR/kubelet/$node.crt" \
+    --serving-key-out="$MK_CLUSTER_DIR/kubelet/$node.key" || return 1
   mk_start_daemon "kubelet-$node" '^ready' "$MK_BIN/mk-kubelet" \
     --kubeconfig="$MK_CLUSTER_DIR/kubelet/$node.kubeconfig" \
+    --tls-cert-file="$MK_CLUSTER_DIR/kubelet/$node.crt" \
+    --tls-private-key-file="$MK_CLUSTER_DIR/kubelet/$node.key" \
     --node-name="$node" --docker-socket=/var/run/docker.sock \
     --root-dir="$MK_CLUSTER_DIR/kubelet/$node" --port=0 ${MK_V:+--v=$MK_V} "$@" || return 1
   MK_CLUSTER_NODES+=("$node")
