@@ -1,9 +1,12 @@
 #include "kubelet/log_server.h"
 
 #include <httplib.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/https.h"
 #include "common/log.h"
@@ -44,15 +47,65 @@ httplib::Server::HandlerResponse Authorize(const httplib::Request& req, httplib:
 
 }  // namespace
 
+// The serving certificate set later (SetServingCert), handed to each handshake by OpenSSL's
+// certificate callback; without one the handshake fails.
+struct LogServer::CertSlot {
+  absl::Mutex mu;
+  X509* cert ABSL_GUARDED_BY(mu) = nullptr;
+  EVP_PKEY* key ABSL_GUARDED_BY(mu) = nullptr;
+  ~CertSlot() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  static int Use(SSL* ssl, void* arg) {
+    auto* slot = static_cast<CertSlot*>(arg);
+    absl::MutexLock l(&slot->mu);
+    if (slot->cert == nullptr) return 0;  // no serving certificate yet
+    return SSL_use_certificate(ssl, slot->cert) == 1 && SSL_use_PrivateKey(ssl, slot->key) == 1;
+  }
+};
+
 LogServer::LogServer(ContainerRuntime* runtime, ContainerFinder find, ServerTls tls)
-    : runtime_(runtime),
-      find_(std::move(find)),
-      server_(std::make_unique<httplib::SSLServer>([&tls](SSL_CTX& ctx) {
-        // Client certificates are required and verified at the handshake.
-        return RequireClientCerts(ctx, tls.cert_pem, tls.key_pem, tls.client_ca_pem);
-      })) {}
+    : runtime_(runtime), find_(std::move(find)), slot_(std::make_unique<CertSlot>()) {
+  CertSlot* slot = slot_.get();
+  server_ = std::make_unique<httplib::SSLServer>([&tls, slot](SSL_CTX& ctx) {
+    // Client certificates are required and verified at the handshake.
+    if (!tls.cert_pem.empty()) {
+      return RequireClientCerts(ctx, tls.cert_pem, tls.key_pem, tls.client_ca_pem);
+    }
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+    if (!TrustCerts(ctx, tls.client_ca_pem)) return false;
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    static const unsigned char kSessionContext[] = "mk";
+    SSL_CTX_set_session_id_context(&ctx, kSessionContext, sizeof(kSessionContext) - 1);
+    SSL_CTX_set_cert_cb(&ctx, &CertSlot::Use, slot);
+    return true;
+  });
+}
 
 LogServer::~LogServer() { Shutdown(); }
+
+absl::Status LogServer::SetServingCert(const pki::CertAndKey& pair) {
+  if (absl::Status s = pki::CheckKeyMatchesCert(pair.cert_pem, pair.key_pem); !s.ok()) return s;
+  BIO* bio = BIO_new_mem_buf(pair.cert_pem.data(), static_cast<int>(pair.cert_pem.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  bio = BIO_new_mem_buf(pair.key_pem.data(), static_cast<int>(pair.key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (cert == nullptr || key == nullptr) {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return absl::InvalidArgumentError("cannot load the serving certificate or key (PEM)");
+  }
+  absl::MutexLock l(&slot_->mu);
+  X509_free(slot_->cert);
+  EVP_PKEY_free(slot_->key);
+  slot_->cert = cert;
+  slot_->key = key;
+  return absl::OkStatus();
+}
 
 void LogServer::HandleGet(const std::string& pattern, Handler handler) {
   server_->Get(pattern, std::move(handler));

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/pki.h"
 #include "kubelet/runtime.h"
 
 namespace httplib {
@@ -37,7 +38,9 @@ namespace mk::kubelet {
 using ContainerFinder = std::function<std::string(const std::string& ns, const std::string& pod,
                                                   const std::string& container, bool previous)>;
 
-// The server's TLS credentials (PEM).
+// The server's TLS credentials (PEM). An empty cert_pem starts the server without a
+// serving certificate: handshakes fail until SetServingCert() (the kubelet requests one by a
+// CSR once its Node is registered, kubelet/serving_cert.h).
 struct ServerTls {
   std::string cert_pem;
   std::string key_pem;  // secret
@@ -61,9 +64,15 @@ class LogServer {
   absl::StatusOr<int> Start(const std::string& address, int port);
   void Shutdown();
 
+  // Installs the serving certificate of a server constructed without one; later handshakes
+  // present it. Thread-safe.
+  absl::Status SetServingCert(const pki::CertAndKey& pair);
+
  private:
+  struct CertSlot;
   ContainerRuntime* const runtime_;
   const ContainerFinder find_;
+  std::unique_ptr<CertSlot> slot_;
   std::unique_ptr<httplib::SSLServer> server_;
   std::thread thread_;
 };

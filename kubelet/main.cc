@@ -38,6 +38,7 @@
 #include "kubelet/node_status.h"
 #include "kubelet/prober.h"
 #include "kubelet/server_tls.h"
+#include "kubelet/serving_cert.h"
 #include "kubelet/stats_sampler.h"
 #include "kubelet/tls_bootstrap.h"
 
@@ -208,9 +209,31 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  // The HTTPS server's credentials first: without them the kubelet does not start.
-  absl::StatusOr<mk::pki::CertAndKey> serving =
-      mk::kubelet::ServingCert({flags.tls_cert_file, flags.tls_private_key_file, flags.node_ip});
+  // TLS bootstrap first (a joining node has no kubeconfig yet), then the HTTPS server's
+  // credentials: the given serving certificate, or none yet — then it is requested by a CSR
+  // once the Node is registered (serverTLSBootstrap).
+  if (!flags.bootstrap_kubeconfig.empty()) {
+    mk::kubelet::BootstrapOptions bopts;
+    bopts.kubeconfig_path = flags.kubeconfig;
+    bopts.bootstrap_kubeconfig_path = flags.bootstrap_kubeconfig;
+    bopts.node_name = flags.node_name;
+    bopts.apiserver_override = flags.apiserver;
+    bopts.stopped = [&sigs] {
+      struct timespec zero {};
+      return sigtimedwait(&sigs, nullptr, &zero) > 0;
+    };
+    if (absl::Status s = mk::kubelet::EnsureNodeCredentials(bopts); !s.ok()) {
+      MK_LOG(E) << "--bootstrap-kubeconfig: " << s;
+      return absl::IsCancelled(s) ? 0 : 1;
+    }
+  }
+  const bool request_serving_cert =
+      flags.tls_cert_file.empty() && flags.tls_private_key_file.empty();
+  absl::StatusOr<mk::pki::CertAndKey> serving = mk::pki::CertAndKey{};
+  if (!request_serving_cert) {
+    serving =
+        mk::kubelet::ServingCert({flags.tls_cert_file, flags.tls_private_key_file, flags.node_ip});
+  }
   if (!serving.ok()) {
     MK_LOG(E) << "serving certificate: " << serving.status().message();
     return 2;
@@ -240,21 +263,6 @@ int main(int argc, char** argv) {
   if (!info.ok()) {
     MK_LOG(E) << "docker info: " << info.status();
     return 1;
-  }
-  if (!flags.bootstrap_kubeconfig.empty()) {
-    mk::kubelet::BootstrapOptions bopts;
-    bopts.kubeconfig_path = flags.kubeconfig;
-    bopts.bootstrap_kubeconfig_path = flags.bootstrap_kubeconfig;
-    bopts.node_name = flags.node_name;
-    bopts.apiserver_override = flags.apiserver;
-    bopts.stopped = [&sigs] {
-      struct timespec zero {};
-      return sigtimedwait(&sigs, nullptr, &zero) > 0;
-    };
-    if (absl::Status s = mk::kubelet::EnsureNodeCredentials(bopts); !s.ok()) {
-      MK_LOG(E) << "--bootstrap-kubeconfig: " << s;
-      return absl::IsCancelled(s) ? 0 : 1;
-    }
   }
   absl::StatusOr<std::unique_ptr<mk::ApiClient>> made =
       mk::NewGrpcApiClientFromKubeconfig(flags.kubeconfig, flags.apiserver);
@@ -337,18 +345,37 @@ int main(int argc, char** argv) {
   }
   node.Start();
   kubelet.Start();
-  MK_LOG(I) << "kubelet for node " << flags.node_name << " (" << flags.node_ip
-            << ") watching pods via " << flags.apiserver << ", HTTPS (logs, stats) on "
-            << flags.address << ":" << *port;
-  std::printf("ready node=%s port=%d\n", flags.node_name.c_str(), *port);
-  std::fflush(stdout);
-
-  sigwait(&sigs, &sig);
+  int rc = 0;
+  if (request_serving_cert) {
+    // The Node (with its addresses) exists now, so the approver can check the names.
+    mk::kubelet::BootstrapOptions wait;
+    wait.stopped = [&sigs, &sig] {
+      struct timespec zero {};
+      sig = sigtimedwait(&sigs, nullptr, &zero);
+      return sig > 0;
+    };
+    absl::StatusOr<mk::pki::CertAndKey> pair = mk::kubelet::LoadOrRequestServingCert(
+        api.get(), {flags.node_name, {flags.node_ip}, {flags.node_name}, flags.root_dir + "/pki"},
+        wait);
+    absl::Status s = pair.ok() ? logs.SetServingCert(*pair) : pair.status();
+    if (!s.ok()) {
+      MK_LOG(E) << "serving certificate: " << s;
+      rc = absl::IsCancelled(s) ? 0 : 1;
+    }
+  }
+  if (rc == 0 && sig <= 0) {
+    MK_LOG(I) << "kubelet for node " << flags.node_name << " (" << flags.node_ip
+              << ") watching pods via " << flags.apiserver << ", HTTPS (logs, stats) on "
+              << flags.address << ":" << *port;
+    std::printf("ready node=%s port=%d\n", flags.node_name.c_str(), *port);
+    std::fflush(stdout);
+    sigwait(&sigs, &sig);
+  }
   MK_LOG(I) << "signal " << sig << ": shutting down";
   node.Shutdown();
   logs.Shutdown();
   prober.Shutdown();
   kubelet.Shutdown();
   recorder.Shutdown();
-  return 0;
+  return rc;
 }

@@ -10,9 +10,9 @@ namespace mk::kubelet {
 absl::StatusOr<pki::CertAndKey> ServingCert(const ServingCertOptions& opts) {
   if (opts.cert_file.empty() || opts.key_file.empty()) {
     return absl::FailedPreconditionError(
-        "the kubelet serves HTTPS only: give --tls-cert-file and --tls-private-key-file (a "
-        "serving certificate from the cluster CA: mk-kubeconfig --serving-cert-out FILE "
-        "--serving-key-out FILE --san <node IP>)");
+        "the kubelet serves HTTPS only: give both --tls-cert-file and --tls-private-key-file "
+        "(mk-kubeconfig --serving-cert-out FILE --serving-key-out FILE --san <node IP>), or "
+        "neither to request a serving certificate by a CSR");
   }
   absl::StatusOr<std::string> cert = pki::ReadFile(opts.cert_file);
   if (!cert.ok()) return cert.status();
