@@ -6,7 +6,8 @@
 // --grpc-server (HOST:PORT) are given (for nodes that reach the apiserver by another name,
 // which must be one of its --tls-san).
 // It also issues a kubelet's serving certificate (its HTTPS server: --tls-cert-file and
-// --tls-private-key-file) with --serving-cert-out/--serving-key-out: CN = --user, O = --group,
+// --tls-private-key-file) from the kubelet serving CA (pki/kubelet-serving-ca) with
+// --serving-cert-out/--serving-key-out: CN = --user, O = --group,
 // EKU serverAuth, SANs from --san (IPs and DNS names; default 127.0.0.1,localhost) — the node's
 // IP, which the apiserver dials and verifies, must be one of them. With only the serving
 // flags, no kubeconfig is written.
@@ -93,7 +94,16 @@ int main(int argc, char** argv) {
   opts.validity = absl::Hours(24) * absl::GetFlag(FLAGS_days);
   const std::string out = absl::GetFlag(FLAGS_out);
   if (!absl::GetFlag(FLAGS_serving_cert_out).empty()) {
-    if (int rc = WriteServingCert({*ca_cert, *ca_key}, user, opts); rc != 0) return rc;
+    // Kubelet serving certificates come from their own CA (apiserver/serving_pki.h).
+    auto serving_ca_cert = mk::pki::ReadFile(dir + "/pki/kubelet-serving-ca.crt");
+    auto serving_ca_key = mk::pki::ReadFile(dir + "/pki/kubelet-serving-ca.key");
+    if (!serving_ca_cert.ok() || !serving_ca_key.ok()) {
+      return Fail("cannot read the kubelet serving CA in " + dir +
+                  "/pki (start the apiserver once; run as its owner)");
+    }
+    if (int rc = WriteServingCert({*serving_ca_cert, *serving_ca_key}, user, opts); rc != 0) {
+      return rc;
+    }
     if (out.empty()) return 0;  // only the serving certificate was asked for
   } else if (!absl::GetFlag(FLAGS_serving_key_out).empty()) {
     return Fail("--serving-key-out needs --serving-cert-out");

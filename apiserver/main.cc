@@ -57,7 +57,8 @@ ABSL_FLAG(std::string, kubelet_client_certificate, "",
           "<data-dir>/pki/apiserver-kubelet-client.crt, created");
 ABSL_FLAG(std::string, kubelet_client_key, "", "key of --kubelet-client-certificate (PEM)");
 ABSL_FLAG(std::string, kubelet_certificate_authority, "",
-          "CA bundle kubelets' serving certificates must chain to; default: the cluster CA");
+          "CA bundle kubelets' serving certificates must chain to; default: "
+          "<data-dir>/pki/kubelet-serving-ca.crt, created");
 ABSL_FLAG(std::string, token_auth_file, "",
           "static bearer tokens, CSV: token,user,uid[,\"group1,group2\"]");
 ABSL_FLAG(bool, enable_bootstrap_token_auth, true,

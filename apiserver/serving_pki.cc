@@ -76,13 +76,34 @@ absl::StatusOr<pki::CertAndKey> ClientPair(const std::string& pki_dir, const std
   return pair;
 }
 
+// pki/kubelet-serving-ca.{crt,key}: the CA of kubelet serving certificates, created next to
+// the cluster CA when the apiserver owns that one.
+absl::StatusOr<pki::CertAndKey> LoadOrCreateKubeletServingCa(const std::string& pki_dir) {
+  const std::string base = pki_dir + "/kubelet-serving-ca";
+  if (Exists(base + ".crt") || Exists(base + ".key")) {
+    return ReadPair(base + ".crt", base + ".key");
+  }
+  absl::StatusOr<pki::CertAndKey> ca = pki::CreateCa("mk-kubelet-serving-ca");
+  if (!ca.ok()) return ca.status();
+  if (absl::Status s = WritePair(base, *ca); !s.ok()) return s;
+  MK_LOG(I) << "created the kubelet serving CA in " << base << ".crt";
+  return ca;
+}
+
 // The apiserver's client certificate for kubelets and the CA it verifies them with.
 absl::Status LoadKubeletClient(const ServingPkiOptions& opts, const std::string& pki_dir,
                                ServingPki* out) {
+  if (!out->ca.key_pem.empty()) {
+    absl::StatusOr<pki::CertAndKey> ca = LoadOrCreateKubeletServingCa(pki_dir);
+    if (!ca.ok()) return ca.status();
+    out->kubelet_serving_ca = *std::move(ca);
+  }
   if (!opts.kubelet_ca_file.empty()) {
     absl::StatusOr<std::string> ca = pki::ReadFile(opts.kubelet_ca_file);
     if (!ca.ok()) return ca.status();
     out->kubelet_ca_pem = *std::move(ca);
+  } else if (!out->kubelet_serving_ca.cert_pem.empty()) {
+    out->kubelet_ca_pem = out->kubelet_serving_ca.cert_pem;
   } else {
     out->kubelet_ca_pem = out->ca.cert_pem;
   }

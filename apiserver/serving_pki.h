@@ -9,6 +9,12 @@
 //   pki/apiserver-kubelet-client.crt/.key  the apiserver's client certificate for kubelets
 //                                      (logs, stats): CN=kube-apiserver-kubelet-client,
 //                                      O=system:masters, unless --kubelet-client-certificate
+//   pki/kubelet-serving-ca.crt/.key    the CA of kubelets' serving certificates (10 years),
+//                                      when the apiserver owns the cluster CA. Separate from
+//                                      the cluster CA so that a node's serving certificate (its
+//                                      names are the node's own claim) can never pass for the
+//                                      apiserver's; the controller-manager signs kubelet-serving
+//                                      CSRs with it, `mk-kubeconfig --serving-cert-out` too
 //   admin.kubeconfig                   CN=kubernetes-admin, O=system:masters
 //   scheduler.kubeconfig               CN=system:kube-scheduler
 //   controller-manager.kubeconfig      CN=system:kube-controller-manager
@@ -44,9 +50,11 @@ struct ServingPki {
   pki::CertAndKey ca;
   // What the apiserver presents to kubelets (empty with an external CA and no
   // --kubelet-client-certificate: then it cannot ask them) and the CA their serving
-  // certificates must chain to (--kubelet-certificate-authority, default the cluster CA).
+  // certificates must chain to (--kubelet-certificate-authority, default the kubelet serving
+  // CA, or the cluster CA when that is external).
   pki::CertAndKey kubelet_client;
   std::string kubelet_ca_pem;
+  pki::CertAndKey kubelet_serving_ca;  // empty with an external CA
 };
 
 absl::StatusOr<ServingPki> LoadOrCreateServingPki(const ServingPkiOptions& opts);

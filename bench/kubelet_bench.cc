@@ -84,12 +84,12 @@ Child Spawn(const std::vector<std::string>& argv, const std::string& prefix,
   return c;
 }
 
-// A serving certificate for the kubelet's HTTPS server on 127.0.0.1 from the cluster CA in
+// A serving certificate for the kubelet's HTTPS server on 127.0.0.1 from the kubelet serving CA in
 // the apiserver's data dir, written to <dir>/kubelet.{crt,key} (what mk-kubeconfig
 // --serving-cert-out does).
 bool IssueKubeletServingCert(const std::string& dir, const std::string& node) {
-  absl::StatusOr<std::string> ca_cert = mk::pki::ReadFile(dir + "/data/pki/ca.crt");
-  absl::StatusOr<std::string> ca_key = mk::pki::ReadFile(dir + "/data/pki/ca.key");
+  absl::StatusOr<std::string> ca_cert = mk::pki::ReadFile(dir + "/data/pki/kubelet-serving-ca.crt");
+  absl::StatusOr<std::string> ca_key = mk::pki::ReadFile(dir + "/data/pki/kubelet-serving-ca.key");
   if (!ca_cert.ok() || !ca_key.ok()) return false;
   mk::pki::CertOptions opts;
   opts.organizations = {"system:nodes"};

@@ -82,7 +82,7 @@ absl::Status CsrController::Sync(const std::string& name) {
     return reason.empty() ? absl::OkStatus() : Approve(*csr, reason);
   }
   if (IsApproved(*csr) && csr->status().certificate().empty() &&
-      !opts_.signing_ca.key_pem.empty()) {
+      (!opts_.signing_ca.key_pem.empty() || !opts_.kubelet_serving_ca.key_pem.empty())) {
     return Sign(*csr);
   }
   return absl::OkStatus();
@@ -102,12 +102,17 @@ absl::Status CsrController::Approve(const api::CertificateSigningRequest& csr,
 absl::Status CsrController::Sign(const api::CertificateSigningRequest& csr) {
   absl::StatusOr<SigningPlan> plan = PlanSigning(csr, opts_.signing_duration);
   if (absl::IsFailedPrecondition(plan.status())) return absl::OkStatus();  // another signer
+  const pki::CertAndKey& ca =
+      csr.spec().signer_name() == kKubeletServingSigner && !opts_.kubelet_serving_ca.key_pem.empty()
+          ? opts_.kubelet_serving_ca
+          : opts_.signing_ca;
+  if (ca.key_pem.empty()) return absl::OkStatus();  // no CA for this signer here
   api::CertificateSigningRequest next = csr;
   if (plan.ok()) {
     pki::CertOptions cert_opts;
     cert_opts.validity = plan->validity;
     absl::StatusOr<std::string> cert =
-        pki::SignCsr(opts_.signing_ca, csr.spec().request(), plan->usage, cert_opts);
+        pki::SignCsr(ca, csr.spec().request(), plan->usage, cert_opts);
     if (cert.ok()) {
       next.mutable_status()->set_certificate(*cert);
     } else {

@@ -22,6 +22,9 @@ namespace mk::controller_manager {
 
 struct CsrControllerOptions {
   pki::CertAndKey signing_ca;  // empty: approve only
+  // kubernetes.io/kubelet-serving requests (--cluster-signing-kubelet-serving-cert-file);
+  // empty: signing_ca signs them too.
+  pki::CertAndKey kubelet_serving_ca;
   absl::Duration signing_duration = absl::Hours(24 * 365);
   Clock* clock = nullptr;
 };

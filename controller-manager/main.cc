@@ -1,7 +1,9 @@
 // mk-controller-manager: --kubeconfig PATH (TLS credentials and the gRPC address),
 // --apiserver HOST:PORT (overrides the address), --leader-elect, --v N, and the node
 // lifecycle and leader election timings, and the CSR signer's CA
-// (--cluster-signing-cert-file/--cluster-signing-key-file, --cluster-signing-duration). Prints
+// (--cluster-signing-cert-file/--cluster-signing-key-file, --cluster-signing-duration;
+// --cluster-signing-kubelet-serving-cert-file/-key-file for kubelet serving certificates),
+// --kubelet-certificate-authority (the HPA's trust for kubelets' serving certificates). Prints
 // "ready" on stdout once its caches are synced; runs the controllers while leading (always without
 // --leader-elect); exits on SIGTERM/SIGINT (releasing the lease).
 
@@ -37,6 +39,8 @@ struct Flags {
   absl::Duration hpa_sync_period = absl::Seconds(15);
   absl::Duration hpa_downscale_stabilization = absl::Minutes(5);
   std::string signing_cert_file, signing_key_file;
+  std::string serving_signing_cert_file, serving_signing_key_file;
+  std::string kubelet_ca_file;
   absl::Duration signing_duration = absl::Hours(24 * 365);
   int v = 0;
 };
@@ -52,6 +56,10 @@ void Usage() {
                "  [--horizontal-pod-autoscaler-sync-period 15s]\n"
                "  [--horizontal-pod-autoscaler-downscale-stabilization 5m]\n"
                "  [--cluster-signing-cert-file CA.crt --cluster-signing-key-file CA.key]\n"
+               "  [--cluster-signing-kubelet-serving-cert-file CA.crt\n"
+               "   --cluster-signing-kubelet-serving-key-file CA.key]\n"
+               "  [--kubelet-certificate-authority CA.crt (HPA → kubelets; default: the\n"
+               "   kubelet serving signing CA, else the kubeconfig's CA)]\n"
                "  [--cluster-signing-duration 8760h] [--v N]\n");
 }
 
@@ -108,6 +116,15 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
     } else if (arg == "cluster-signing-key-file") {
       if (!next()) return false;
       f->signing_key_file = value;
+    } else if (arg == "cluster-signing-kubelet-serving-cert-file") {
+      if (!next()) return false;
+      f->serving_signing_cert_file = value;
+    } else if (arg == "cluster-signing-kubelet-serving-key-file") {
+      if (!next()) return false;
+      f->serving_signing_key_file = value;
+    } else if (arg == "kubelet-certificate-authority") {
+      if (!next()) return false;
+      f->kubelet_ca_file = value;
     } else if (arg == "cluster-signing-duration") {
       if (!duration(&f->signing_duration)) return false;
     } else if (arg == "pod-eviction-timeout") {
@@ -123,22 +140,36 @@ bool ParseFlags(int argc, char** argv, Flags* f) {
   return true;
 }
 
-// The CSR signer's CA (both files or neither; the key must match the certificate).
-bool LoadSigningCa(const Flags& f, mk::controller_manager::CsrControllerOptions* opts) {
-  opts->signing_duration = f.signing_duration;
-  if (f.signing_cert_file.empty() && f.signing_key_file.empty()) {
-    MK_LOG(INFO) << "no --cluster-signing-cert-file: certificate requests are approved, not signed";
-    return true;
-  }
-  absl::StatusOr<std::string> cert = mk::pki::ReadFile(f.signing_cert_file);
-  absl::StatusOr<std::string> key = mk::pki::ReadFile(f.signing_key_file);
+// A signing CA from a certificate and key file (both or neither; the key must match).
+bool LoadCaPair(const std::string& cert_file, const std::string& key_file, const char* flags,
+                mk::pki::CertAndKey* out) {
+  if (cert_file.empty() && key_file.empty()) return true;
+  absl::StatusOr<std::string> cert = mk::pki::ReadFile(cert_file);
+  absl::StatusOr<std::string> key = mk::pki::ReadFile(key_file);
   absl::Status s = !cert.ok() ? cert.status() : key.status();
   if (s.ok()) s = mk::pki::CheckKeyMatchesCert(*cert, *key);
   if (!s.ok()) {
-    MK_LOG(E) << "--cluster-signing-cert-file/--cluster-signing-key-file: " << s;
+    MK_LOG(E) << flags << ": " << s;
     return false;
   }
-  opts->signing_ca = {*cert, *key};
+  *out = {*cert, *key};
+  return true;
+}
+
+// The CSR signer's CAs: --cluster-signing-*, and for kubelet serving certificates their own
+// (--cluster-signing-kubelet-serving-*, as Kubernetes' per-signer flags).
+bool LoadSigningCa(const Flags& f, mk::controller_manager::CsrControllerOptions* opts) {
+  opts->signing_duration = f.signing_duration;
+  if (!LoadCaPair(f.signing_cert_file, f.signing_key_file,
+                  "--cluster-signing-cert-file/--cluster-signing-key-file", &opts->signing_ca) ||
+      !LoadCaPair(f.serving_signing_cert_file, f.serving_signing_key_file,
+                  "--cluster-signing-kubelet-serving-cert-file/-key-file",
+                  &opts->kubelet_serving_ca)) {
+    return false;
+  }
+  if (opts->signing_ca.key_pem.empty() && opts->kubelet_serving_ca.key_pem.empty()) {
+    MK_LOG(INFO) << "no --cluster-signing-cert-file: certificate requests are approved, not signed";
+  }
   return true;
 }
 
@@ -184,6 +215,17 @@ int main(int argc, char** argv) {
   opts.hpa.sync_period = flags.hpa_sync_period;
   opts.hpa.downscale_stabilization = flags.hpa_downscale_stabilization;
   if (!LoadSigningCa(flags, &opts.csr)) return 2;
+  // Kubelets' serving certificates chain to the kubelet serving CA, not the cluster CA.
+  if (!flags.kubelet_ca_file.empty()) {
+    absl::StatusOr<std::string> ca = mk::pki::ReadFile(flags.kubelet_ca_file);
+    if (!ca.ok()) {
+      MK_LOG(E) << "--kubelet-certificate-authority: " << ca.status();
+      return 2;
+    }
+    opts.hpa.kubelet.ca_pem = *ca;
+  } else if (!opts.csr.kubelet_serving_ca.cert_pem.empty()) {
+    opts.hpa.kubelet.ca_pem = opts.csr.kubelet_serving_ca.cert_pem;
+  }
   mk::controller_manager::ControllerManager cm(client.get(), opts);
   cm.StartInformers();
   while (!cm.WaitForSync(absl::Seconds(5))) {

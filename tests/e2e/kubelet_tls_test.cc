@@ -53,6 +53,7 @@ TEST(KubeletTls, OnlyTheApiserverAndTheControllerManagerGetIn) {
   ASSERT_TRUE(WaitFor([&] { return AllRunning(c.Pod("talker")); }, 60));
 
   const pki::CertAndKey ca = ClusterCa(*c.apiserver());
+  const std::string serving_ca = KubeletServingCa(*c.apiserver()).cert_pem;  // the kubelet
   const std::string pki_dir = c.apiserver()->data_dir() + "/pki/";
   const pki::CertAndKey apiserver{*pki::ReadFile(pki_dir + "apiserver-kubelet-client.crt"),
                                   *pki::ReadFile(pki_dir + "apiserver-kubelet-client.key")};
@@ -68,26 +69,26 @@ TEST(KubeletTls, OnlyTheApiserverAndTheControllerManagerGetIn) {
   std::string body;
 
   // No certificate, or one from another CA: the handshake fails, /healthz included.
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, {}, "/healthz"), 0);
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, {}, logs), 0);
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, stranger, logs), 0);
+  EXPECT_EQ(HttpsGet(port, serving_ca, {}, "/healthz"), 0);
+  EXPECT_EQ(HttpsGet(port, serving_ca, {}, logs), 0);
+  EXPECT_EQ(HttpsGet(port, serving_ca, stranger, logs), 0);
   // Another node: 403 with the kubelet's text.
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, node_b, logs, &body), 403);
+  EXPECT_EQ(HttpsGet(port, serving_ca, node_b, logs, &body), 403);
   EXPECT_EQ(body, "Forbidden (user=system:node:b, verb=get, resource=nodes, subresource(s)=[log])");
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, node_b, "/stats/summary", &body), 403);
+  EXPECT_EQ(HttpsGet(port, serving_ca, node_b, "/stats/summary", &body), 403);
   EXPECT_EQ(body,
             "Forbidden (user=system:node:b, verb=get, resource=nodes, subresource(s)=[stats])");
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, node_b, "/healthz"), 403);
+  EXPECT_EQ(HttpsGet(port, serving_ca, node_b, "/healthz"), 403);
   // The apiserver's kubelet client: everything.
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, apiserver, logs, &body), 200);
+  EXPECT_EQ(HttpsGet(port, serving_ca, apiserver, logs, &body), 200);
   EXPECT_THAT(body, HasSubstr("hello-tls"));
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, apiserver, "/stats/summary"), 200);
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, apiserver, "/healthz", &body), 200);
+  EXPECT_EQ(HttpsGet(port, serving_ca, apiserver, "/stats/summary"), 200);
+  EXPECT_EQ(HttpsGet(port, serving_ca, apiserver, "/healthz", &body), 200);
   EXPECT_EQ(body, "ok");
   // The controller-manager (the HPA): stats only.
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, cm, "/stats/summary", &body), 200);
+  EXPECT_EQ(HttpsGet(port, serving_ca, cm, "/stats/summary", &body), 200);
   EXPECT_THAT(body, HasSubstr("\"nodeName\":\"" + c.node() + "\""));
-  EXPECT_EQ(HttpsGet(port, ca.cert_pem, cm, logs, &body), 403);
+  EXPECT_EQ(HttpsGet(port, serving_ca, cm, logs, &body), 403);
   EXPECT_EQ(body,
             "Forbidden (user=system:kube-controller-manager, verb=get, resource=nodes, "
             "subresource(s)=[log])");

@@ -76,6 +76,11 @@ mk_expect_contains "client CSR" "$csrs" "kubernetes.io/kube-apiserver-client-kub
 mk_expect_contains "serving CSR" "$csrs" "kubernetes.io/kubelet-serving"
 [[ "$(grep -c 'Approved,Issued' <<<"$csrs")" == 2 ]] || mk_fail "both CSRs approved and issued"
 [[ -s "$WORK/node-b/pki/kubelet-server.crt" ]] || mk_fail "no kept serving certificate"
+# Signed by the kubelet serving CA, which the apiserver's clients do not trust for it.
+openssl verify -CAfile "$MK_CLUSTER_DIR/apiserver/pki/kubelet-serving-ca.crt" \
+  "$WORK/node-b/pki/kubelet-server.crt" >/dev/null || mk_fail "serving cert chain"
+openssl verify -CAfile "$MK_CA" "$WORK/node-b/pki/kubelet-server.crt" >/dev/null 2>&1 &&
+  mk_fail "the serving certificate chains to the cluster CA"
 san="$(openssl x509 -in "$WORK/node-b/pki/kubelet-server.crt" -noout -ext subjectAltName)"
 mk_expect_contains "serving certificate names" "$san" "IP Address:127.0.0.1"
 

@@ -16,6 +16,15 @@ pki::CertAndKey ClusterCa(const Apiserver& apiserver) {
   return {*cert, *key};
 }
 
+pki::CertAndKey KubeletServingCa(const Apiserver& apiserver) {
+  absl::StatusOr<std::string> cert =
+      pki::ReadFile(apiserver.data_dir() + "/pki/kubelet-serving-ca.crt");
+  absl::StatusOr<std::string> key =
+      pki::ReadFile(apiserver.data_dir() + "/pki/kubelet-serving-ca.key");
+  if (!cert.ok() || !key.ok()) return {};
+  return {*cert, *key};
+}
+
 FakeKubelet::FakeKubelet(const pki::CertAndKey& signer, const std::vector<std::string>& ips,
                          const std::string& client_ca_pem) {
   pki::CertOptions opts;

@@ -26,6 +26,9 @@ class Apiserver;
 
 // The apiserver's cluster CA (<data dir>/pki/ca.crt and ca.key).
 pki::CertAndKey ClusterCa(const Apiserver& apiserver);
+// The CA of kubelet serving certificates (<data dir>/pki/kubelet-serving-ca.{crt,key}), the
+// one the apiserver verifies kubelets with by default.
+pki::CertAndKey KubeletServingCa(const Apiserver& apiserver);
 
 class FakeKubelet {
  public:

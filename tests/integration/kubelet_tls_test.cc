@@ -40,6 +40,8 @@ class KubeletTlsTest : public ::testing::Test {
     ASSERT_TRUE(server_->Start()) << server_->log_path();
     ca_ = ClusterCa(*server_);
     ASSERT_FALSE(ca_.key_pem.empty());
+    serving_ca_ = KubeletServingCa(*server_);
+    ASSERT_FALSE(serving_ca_.key_pem.empty());
   }
   // A kubelet whose serving certificate is signed by `signer` for `ips`, serving a log line.
   std::unique_ptr<FakeKubelet> Kubelet(const pki::CertAndKey& signer,
@@ -77,7 +79,8 @@ class KubeletTlsTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<Apiserver> server_;
-  pki::CertAndKey ca_;
+  pki::CertAndKey ca_;          // the cluster CA: client certificates
+  pki::CertAndKey serving_ca_;  // the kubelet serving CA
 };
 
 TEST_F(KubeletTlsTest, ApiserverPresentsItsKubeletClientCertificate) {
@@ -92,12 +95,26 @@ TEST_F(KubeletTlsTest, ApiserverPresentsItsKubeletClientCertificate) {
   EXPECT_THAT(info->organizations, ElementsAre("system:masters"));
   EXPECT_TRUE(pki::VerifyCert(*cert, ca_.cert_pem, pki::Usage::kClient).ok());
 
-  auto kubelet = Kubelet(ca_, {"127.0.0.1"});
+  auto kubelet = Kubelet(serving_ca_, {"127.0.0.1"});
   NodeAndPod(kubelet->port());
   CommandResult r = Mk({"logs", "web"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "log of web\n");
   EXPECT_EQ(kubelet->last_client(), "kube-apiserver-kubelet-client");
+}
+
+TEST_F(KubeletTlsTest, ClusterCaSignedKubeletsAreNotTrusted) {
+  // Kubelet serving certificates have a CA of their own: one from the cluster CA (which a
+  // node could use to pass for the apiserver, were the two the same) is refused.
+  StartApiserver();
+  EXPECT_NE(serving_ca_.cert_pem, ca_.cert_pem);
+  EXPECT_EQ(Mode(server_->data_dir() + "/pki/kubelet-serving-ca.key"), 0600);
+  auto kubelet = Kubelet(ca_, {"127.0.0.1"});
+  NodeAndPod(kubelet->port());
+  CommandResult r = Mk({"logs", "web"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("x509: certificate signed by unknown authority"));
+  EXPECT_EQ(kubelet->last_client(), "");
 }
 
 TEST_F(KubeletTlsTest, RefusesAKubeletWhoseCertificateIsFromAnotherCa) {
@@ -120,7 +137,7 @@ TEST_F(KubeletTlsTest, RefusesAKubeletWhoseCertificateIsFromAnotherCa) {
 
 TEST_F(KubeletTlsTest, RefusesAKubeletWhoseCertificateLacksTheNodeIp) {
   StartApiserver();
-  auto kubelet = Kubelet(ca_, {"10.11.12.13"});
+  auto kubelet = Kubelet(serving_ca_, {"10.11.12.13"});
   NodeAndPod(kubelet->port());
   CommandResult r = Mk({"logs", "web"});
   EXPECT_NE(r.exit_code, 0);
@@ -172,8 +189,9 @@ TEST_F(KubeletTlsTest, MkKubeconfigIssuesKubeletServingCertificates) {
   EXPECT_THAT(info->organizations, ElementsAre("system:nodes"));
   EXPECT_THAT(info->ips, ElementsAre("10.0.0.7"));
   EXPECT_THAT(info->dns_names, ElementsAre("n1.example.test"));
-  EXPECT_TRUE(pki::VerifyCert(*cert, ca_.cert_pem, pki::Usage::kServer).ok());
-  EXPECT_FALSE(pki::VerifyCert(*cert, ca_.cert_pem, pki::Usage::kClient).ok());
+  EXPECT_TRUE(pki::VerifyCert(*cert, serving_ca_.cert_pem, pki::Usage::kServer).ok());
+  EXPECT_FALSE(pki::VerifyCert(*cert, serving_ca_.cert_pem, pki::Usage::kClient).ok());
+  EXPECT_FALSE(pki::VerifyCert(*cert, ca_.cert_pem, pki::Usage::kServer).ok());
   // Default SANs; only the serving certificate when no --out is given.
   std::string only = dir_.path() + "/only";
   CommandResult r = ::mk::testing::Run(

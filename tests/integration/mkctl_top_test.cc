@@ -34,8 +34,8 @@ class MkctlTopTest : public ::testing::Test {
     server_ = std::make_unique<Apiserver>(dir_.path() + "/data");
     ASSERT_TRUE(server_->Start()) << server_->log_path();
     pki::CertAndKey ca = ClusterCa(*server_);
-    kubelet_ =
-        std::make_unique<FakeKubelet>(ca, std::vector<std::string>{"127.0.0.1"}, ca.cert_pem);
+    kubelet_ = std::make_unique<FakeKubelet>(KubeletServingCa(*server_),
+                                             std::vector<std::string>{"127.0.0.1"}, ca.cert_pem);
     kubelet_->Get("/stats/summary", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kSummary, "application/json");
     });

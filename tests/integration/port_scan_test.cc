@@ -134,6 +134,7 @@ TEST(PortScan, KubeletListensOnLoopbackWithClientCertificatesOnly) {
       << dir.path() + "/kubelet.log";
 
   pki::CertAndKey ca = ClusterCa(api);
+  const std::string serving_ca = KubeletServingCa(api).cert_pem;  // the kubelet's server
   auto issue = [&](const pki::CertAndKey& signer, const std::string& user,
                    const std::vector<std::string>& groups) {
     absl::StatusOr<pki::CertAndKey> c = pki::IssueClientCert(signer, user, groups);
@@ -156,14 +157,14 @@ TEST(PortScan, KubeletListensOnLoopbackWithClientCertificatesOnly) {
     EXPECT_EQ(l.address, "0100007F") << "not 127.0.0.1";
     EXPECT_FALSE(PlainHttpAnswers(l.port)) << "answers plaintext HTTP";
     // No client certificate: no answer, /healthz included (no unauthenticated port).
-    EXPECT_EQ(HttpsGet(l.port, ca.cert_pem, {}, "/healthz"), 0);
+    EXPECT_EQ(HttpsGet(l.port, serving_ca, {}, "/healthz"), 0);
     // A certificate from another CA, even an admin's.
     EXPECT_EQ(
-        HttpsGet(l.port, ca.cert_pem,
+        HttpsGet(l.port, serving_ca,
                  issue(*other_ca, "kube-apiserver-kubelet-client", {"system:masters"}), "/healthz"),
         0);
     // The apiserver's kubelet client certificate: served (so the refusals above are real).
-    EXPECT_EQ(HttpsGet(l.port, ca.cert_pem, apiserver, "/healthz"), 200);
+    EXPECT_EQ(HttpsGet(l.port, serving_ca, apiserver, "/healthz"), 200);
   }
   kubelet.Kill(SIGTERM);
 }

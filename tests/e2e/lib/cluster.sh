@@ -104,6 +104,8 @@ mk_cluster_up() {
     --kubeconfig="$MK_CLUSTER_DIR/apiserver/controller-manager.kubeconfig" ${MK_V:+--v=$MK_V} \
     --cluster-signing-cert-file="$MK_CLUSTER_DIR/apiserver/pki/ca.crt" \
     --cluster-signing-key-file="$MK_CLUSTER_DIR/apiserver/pki/ca.key" \
+    --cluster-signing-kubelet-serving-cert-file="$MK_CLUSTER_DIR/apiserver/pki/kubelet-serving-ca.crt" \
+    --cluster-signing-kubelet-serving-key-file="$MK_CLUSTER_DIR/apiserver/pki/kubelet-serving-ca.key" \
     ${MK_CM_FLAGS:-} || return 1
   local node
   for node in "$@"; do
