@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/api_error.h"
+#include "common/https.h"
 #include "common/json_codec.h"
 #include "common/manifest.h"
 #include "common/redact.h"
@@ -103,7 +104,14 @@ std::unique_ptr<httplib::ClientImpl> Client::NewHttp(bool streaming) const {
   int port = 0;
   SplitServer(opts_.server, &https, &host, &port);
   std::unique_ptr<httplib::ClientImpl> c;
-  if (https) {
+  const std::string ca_pem = https ? PemOrFile(opts_.ca_pem, opts_.ca_file) : "";
+  if (https && !ca_pem.empty() && !opts_.insecure) {
+    // As kubectl with certificate-authority(-data): that CA only, never the system's
+    // (cpp-httplib's own verification would add them; common/https.h).
+    c = NewHttpsClient(host, port,
+                       {ca_pem, PemOrFile(opts_.client_cert_pem, opts_.client_cert_file),
+                        PemOrFile(opts_.client_key_pem, opts_.client_key_file)});
+  } else if (https) {
     std::string cert_pem = PemOrFile(opts_.client_cert_pem, opts_.client_cert_file);
     std::string key_pem = PemOrFile(opts_.client_key_pem, opts_.client_key_file);
     std::unique_ptr<httplib::SSLClient> ssl;
@@ -124,17 +132,6 @@ std::unique_ptr<httplib::ClientImpl> Client::NewHttp(bool streaming) const {
     }
     X509_free(cert);
     EVP_PKEY_free(key);
-    std::string ca_pem = PemOrFile(opts_.ca_pem, opts_.ca_file);
-    if (!ca_pem.empty()) {
-      X509_STORE* store = X509_STORE_new();
-      BIO* b = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
-      while (X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr)) {
-        X509_STORE_add_cert(store, ca);
-        X509_free(ca);
-      }
-      BIO_free(b);
-      ssl->set_ca_cert_store(store);  // the SSL context owns it now
-    }
     ERR_clear_error();
     ssl->enable_server_certificate_verification(!opts_.insecure);
     c = std::move(ssl);
@@ -154,6 +151,13 @@ std::unique_ptr<httplib::ClientImpl> Client::NewHttp(bool streaming) const {
   c->set_default_headers({{"User-Agent", "mkctl/v1.30.0 (linux/amd64) mk"}});
   c->set_tcp_nodelay(true);  // a request's TLS records must not wait for delayed ACKs
   return c;
+}
+
+// Why a request got no response: the refused server certificate in Go's words when that was
+// it (kubectl: "Unable to connect to the server: x509: …"), else cpp-httplib's error name.
+std::string Client::ErrorDetail(httplib::Error error) {
+  if (std::string why = ServerCertError(); !why.empty()) return why;
+  return httplib::to_string(error);
 }
 
 absl::Status Client::ConnectionError(const std::string& detail) const {
@@ -252,7 +256,7 @@ absl::StatusOr<Json> Client::Do(const std::string& method, const std::string& pa
     // One retry on a fresh connection (a kept-alive socket may have been closed).
     http_ = NewHttp(false);
     res = http_->send(req);
-    if (!res) return ConnectionError(httplib::to_string(res.error()));
+    if (!res) return ConnectionError(ErrorDetail(res.error()));
   }
   if (opts_.verbosity >= 6 && opts_.log != nullptr) {
     *opts_.log << "I " << method << " " << opts_.server << path << " " << res->status << "\n";
@@ -321,7 +325,7 @@ absl::Status Client::Stream(const std::string& path,
   if (!res) {
     if (status >= 200 && status < 300) return absl::OkStatus();  // stream ended
     if (status != 0) return ErrorFrom(status, error_body);
-    return ConnectionError(httplib::to_string(res.error()));
+    return ConnectionError(ErrorDetail(res.error()));
   }
   if (res->status < 200 || res->status >= 300) {
     return ErrorFrom(res->status, error_body.empty() ? res->body : error_body);

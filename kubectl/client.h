@@ -16,6 +16,7 @@
 #include "common/resources.h"
 
 namespace httplib {
+enum class Error;
 class ClientImpl;
 struct Response;
 }  // namespace httplib
@@ -77,6 +78,7 @@ class Client {
   std::unique_ptr<httplib::ClientImpl> NewHttp(bool streaming) const;
   absl::Status ErrorFrom(int status, const std::string& body) const;
   absl::Status ConnectionError(const std::string& detail) const;
+  static std::string ErrorDetail(httplib::Error error);
   // Prints each `Warning: 299 - "text"` header as kubectl does: "Warning: text".
   void PrintWarnings(const httplib::Response& res) const;
 

@@ -292,6 +292,29 @@ TEST_F(TlsTest, MkctlAndCurlWithTheAdminCredentials) {
   EXPECT_NE(r.exit_code, 0);
 }
 
+TEST_F(TlsTest, MkctlTrustsOnlyTheKubeconfigsCa) {
+  // A kubeconfig naming another CA: refused with kubectl's words, even when the system trust
+  // store (SSL_CERT_FILE here) holds the cluster CA — certificate-authority-data replaces the
+  // system CAs, as in kubectl.
+  auto kc = LoadKubeconfigCredentials(server_->kubeconfig());
+  ASSERT_TRUE(kc.ok());
+  auto other = pki::CreateCa("other-ca");
+  ASSERT_TRUE(other.ok());
+  KubeconfigCredentials wrong = *kc;
+  wrong.ca_pem = other->cert_pem;
+  const std::string path = dir_.path() + "/wrong-ca";
+  WriteFile(path, RenderKubeconfig({"mk", "kubernetes-admin", ""}, wrong));
+  CommandResult r =
+      mk::testing::Run({"/usr/bin/env", "SSL_CERT_FILE=" + server_->data_dir() + "/pki/ca.crt",
+                        BinPath("mkctl"), "--kubeconfig", path, "get", "ns"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(
+      r.err, "Unable to connect to the server: x509: certificate signed by unknown authority"))
+      << r.err;
+  r = Mkctl(path, {"--insecure-skip-tls-verify", "get", "ns"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST_F(TlsTest, RestartKeepsTheCaAndRewritesThePorts) {
   const std::string d = server_->data_dir();
   std::string serving = Slurp(d + "/pki/apiserver.crt");
