@@ -4,8 +4,9 @@
 #   mk/daemons:dev   FROM scratch: bin/mk-apiserver, mk-scheduler, mk-controller-manager,
 #                    mk-kubelet, mkctl, mk-kubeconfig, mk-pause (whichever BUILD_DIR/bin has), exactly the
 #                    shared libraries they load (ldd, dynamic loader included, paths kept),
-#                    the CA bundle, busybox (the node entrypoint is a one-line sh script) and
-#                    mk-node-name (deploy/node-name.c: the node's stable name)
+#                    the CA bundle, busybox (the node entrypoint is a one-line sh script),
+#                    mk-node-name (deploy/node-name.c: the node's stable name) and
+#                    mk-bootstrap-token (deploy/bootstrap-token.sh: the demo's join token)
 #   mk/registry:dev  FROM scratch: Debian's /usr/bin/docker-registry + its libraries, with
 #                    htpasswd auth ($MK_REGISTRY_USER/$MK_REGISTRY_PASSWORD, default admin/admin)
 #   workload images  127.0.0.1:$MK_REGISTRY_PORT/{busybox:1,photo-view:v1.0,photo-view:v2.0,
@@ -98,6 +99,7 @@ if ((DEBIAN)); then
     [[ -x "$BIN/$b" ]] && cp "$BIN/$b" "$WORK/ctx/bin/"
   done
   gcc -static -O2 -o "$WORK/ctx/bin/mk-node-name" "$ROOT/deploy/node-name.c"
+  install -m 0755 "$ROOT/deploy/bootstrap-token.sh" "$WORK/ctx/bin/mk-bootstrap-token"
   "$DOCKER" build -f "$ROOT/deploy/Dockerfile.debian" -t "mk/daemons:$TAG" "$WORK/ctx" >&2
 fi
 D="$WORK/daemons"
@@ -116,6 +118,9 @@ if command -v gcc >/dev/null && gcc -static -O2 -o "$WORK/mk-node-name" "$ROOT/d
 else
   log "warning: no gcc -static: node names will be container ids (they change when a node container is recreated)"
 fi
+# mk-bootstrap-token: creates the node-join token (POSIX sh, runs on busybox).
+install -m 0755 "$ROOT/deploy/bootstrap-token.sh" "$D/bin/mk-bootstrap-token"
+found+=(mk-bootstrap-token)
 # busybox (static) for the entrypoints' sh, hostname and ip, and for `docker exec ... sh`.
 cp /bin/busybox "$D/bin/busybox"
 for applet in $(/bin/busybox --list); do

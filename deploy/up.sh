@@ -6,8 +6,11 @@
 # left alone. Stop with deploy/down.sh; add a node with deploy/add-node.sh NAME.
 # Security is on: the apiserver serves TLS only, creates its CA and certificates in
 # $STATE/apiserver/pki on first start and writes admin/scheduler/controller-manager
-# kubeconfigs next to them; the kubelet gets one and its HTTPS serving certificate from
-# mk-kubeconfig; ~/.mk/config is a copy of admin.kubeconfig (cluster admin: keep it private).
+# kubeconfigs next to them; the controller-manager approves and signs node CSRs with that CA;
+# this machine's kubelet gets its kubeconfig from mk-kubeconfig (this host owns the CA, as
+# kubeadm init does) and requests its HTTPS serving certificate by a CSR; more nodes
+# (add-node.sh) join with a bootstrap token; ~/.mk/config is a copy of admin.kubeconfig
+# (cluster admin: keep it private).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -62,9 +65,17 @@ BIN="$ROOT/$BUILD/bin"
 # --apiserver pins the gRPC address to $GRPC either way.
 [ -x "$BIN/mk-scheduler" ] && start mk-scheduler "$BIN/mk-scheduler" \
   --kubeconfig="$API/scheduler.kubeconfig" --apiserver="$GRPC"
+# The controller-manager's flags, one a line; it approves and signs the nodes' CSRs.
+CM_FLAGS=(
+  --kubeconfig="$API/controller-manager.kubeconfig"
+  --apiserver="$GRPC"
+  --cluster-signing-cert-file="$API/pki/ca.crt"
+  --cluster-signing-key-file="$API/pki/ca.key"
+  --cluster-signing-kubelet-serving-cert-file="$API/pki/kubelet-serving-ca.crt"
+  --cluster-signing-kubelet-serving-key-file="$API/pki/kubelet-serving-ca.key"
+)
 [ -x "$BIN/mk-controller-manager" ] &&
-  start mk-controller-manager "$BIN/mk-controller-manager" \
-    --kubeconfig="$API/controller-manager.kubeconfig" --apiserver="$GRPC"
+  start mk-controller-manager "$BIN/mk-controller-manager" "${CM_FLAGS[@]}"
 if [ -x "$BIN/mk-kubelet" ]; then
   # shellcheck source=tests/e2e/lib/docker-env.sh
   MK_E2E_STATE="$RUN/docker"
@@ -75,12 +86,9 @@ if [ -x "$BIN/mk-kubelet" ]; then
   KC="$STATE/kubelet/$NODE.kubeconfig"
   [ -f "$KC" ] || "$BIN/mk-kubeconfig" --data-dir="$API" --user="system:node:$NODE" \
     --group=system:nodes --out="$KC"
-  # The kubelet's HTTPS server (logs, stats) on 127.0.0.1: its node IP, a default SAN.
-  CRT="$STATE/kubelet/$NODE.crt"
-  [ -f "$CRT" ] || "$BIN/mk-kubeconfig" --data-dir="$API" --user="system:node:$NODE" \
-    --group=system:nodes --serving-cert-out="$CRT" --serving-key-out="${CRT%.crt}.key"
+  # No --tls-cert-file: the kubelet's HTTPS server (logs, stats) gets its certificate by a
+  # kubelet-serving CSR (kept in its root dir's pki/), as on every other node.
   start mk-kubelet "$BIN/mk-kubelet" --kubeconfig="$KC" --apiserver="$GRPC" --node-name="$NODE" \
-    --tls-cert-file="$CRT" --tls-private-key-file="${CRT%.crt}.key" \
     --docker-socket=/var/run/docker.sock --root-dir="$STATE/kubelet/$NODE"
 fi
 

@@ -2,8 +2,10 @@
 # End-to-end test of the docker-compose demo (deploy/docker-compose.yml) on the real Docker
 # engine: builds the images (deploy/build-images.sh, nothing pulled), brings the cluster up
 # under its own project name, network, ports and root dir (no clash with other tests or with
-# deploy/up.sh), checks the apiserver from the host, the nodes, a pod pulled from the demo's
-# password-protected registry with a pull secret, `--scale node=4`, and tears everything
+# deploy/up.sh), checks the apiserver from the host, the nodes (joined with a bootstrap token:
+# their CSRs approved and signed, no CA key in any node container), a pod pulled from the
+# demo's password-protected registry with a pull secret, `--scale node=4` (a new token, the
+# old one revoked), and tears everything
 # down (deploy/compose-down.sh -v: compose containers, volumes, the pods' containers) — on
 # failure too.
 #
@@ -71,7 +73,7 @@ cleanup() {
     "${COMPOSE[@]}" ps 2>&1
     "${COMPOSE[@]}" logs --tail 15 2>&1 | tail -n 80
     [[ -n "$("${COMPOSE[@]}" ps -q apiserver 2>/dev/null)" ]] &&
-      "${MKCTL[@]}" get pods,nodes -o wide 2>&1
+      "${MKCTL[@]}" get pods,nodes,csr -o wide 2>&1
   fi
   say "tearing down"
   "$ROOT/deploy/compose-down.sh" -v >/dev/null 2>&1
@@ -162,6 +164,41 @@ node_names() {
 }
 node_container() { docker ps -aq --filter "name=^/${1//-/_}\$"; }
 ready_nodes() { "${MKCTL[@]}" get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l; }
+# The one bootstrap token Secret (the bootstrap-token service revokes the previous one).
+token_ids() {
+  "${MKCTL[@]}" -n kube-system get secrets --no-headers | awk '$1 ~ /^bootstrap-token-/ { print substr($1, 17) }'
+}
+# check_joined NODE... — every NODE joined by TLS bootstrap with the current token: its client
+# CSR (requestor system:bootstrap:<id>) and serving CSR (system:node:NODE) Approved,Issued, its
+# kubeconfig holds its own certificate and no token, and its container has no CA key and does
+# not mount the apiserver's volume. Sets TOKEN_ID.
+serving_csrs_issued() {
+  (($("${MKCTL[@]}" get csr --no-headers | awk '$3 == "kubernetes.io/kubelet-serving" && $NF == "Approved,Issued"' |
+    wc -l) >= $1))
+}
+check_joined() {
+  local ids n c csrs subject
+  wait_for 60 serving_csrs_issued $# || fail "the serving CSRs of $* were not all issued"
+  ids=$(token_ids)
+  [[ "$ids" =~ ^[a-z0-9]{6}$ ]] || fail "expected one bootstrap token Secret, got: $ids"
+  TOKEN_ID=$ids
+  csrs=$("${MKCTL[@]}" get csr --no-headers)
+  for n in "$@"; do
+    awk -v n="system:node:$n" '$3 == "kubernetes.io/kubelet-serving" && $4 == n && $NF == "Approved,Issued"' \
+      <<<"$csrs" | grep -q . || fail "no approved and issued serving CSR of $n: $csrs"
+    subject=$(grep -m1 'client-certificate-data:' "$MK_COMPOSE_ROOT/kubelet/$n/kubeconfig" |
+      awk '{print $2}' | base64 -d | openssl x509 -noout -subject)
+    [[ "$subject" == *"CN = system:node:$n"* ]] || fail "$n's kubeconfig certificate: $subject"
+    grep -q 'token:' "$MK_COMPOSE_ROOT/kubelet/$n/kubeconfig" && fail "$n's kubeconfig holds the token"
+    c=$(node_container "$n")
+    docker exec "$c" test ! -e /var/lib/mk/apiserver/pki/ca.key || fail "node container $n has the CA key"
+    docker inspect -f '{{range .Mounts}}{{.Name}} {{end}}' "$c" | grep -q apiserver-data &&
+      fail "node container $n mounts the apiserver's volume"
+  done
+  awk -v r="system:bootstrap:$TOKEN_ID" '$3 == "kubernetes.io/kube-apiserver-client-kubelet" && $4 == r && $NF == "Approved,Issued"' \
+    <<<"$csrs" | grep -q . || fail "no node CSR by system:bootstrap:$TOKEN_ID approved and issued: $csrs"
+  say "nodes $* joined with bootstrap token $TOKEN_ID (client and serving CSRs approved and issued); no CA key in their containers"
+}
 mapfile -t NODES < <(node_names)
 ((${#NODES[@]} == 3)) || fail "expected 3 node containers, got ${#NODES[@]}"
 [[ "$(printf '%s\n' "${NODES[@]}" | sort -u | wc -l)" == 3 ]] || fail "node names not distinct: ${NODES[*]}"
@@ -185,6 +222,8 @@ if ((kubelet_registers)); then
     "${MKCTL[@]}" get node "$n" -o jsonpath='{.status.capacity.memory}' | grep -q '2037260Ki' ||
       fail "node $n does not have the --memory capacity"
   done
+  check_joined "${NODES[@]}"
+  TOKEN_ID1=$TOKEN_ID
 fi
 
 # --- a pod from the private registry, with a pull secret ------------------------------------
@@ -241,6 +280,16 @@ if ((kubelet_registers)); then
   wait_for 60 bash -c "(( \$(${MKCTL[*]} get nodes --no-headers 2>/dev/null | awk '\$2 == \"Ready\"' | wc -l) == 4 ))" ||
     fail "4 Ready nodes expected after --scale node=4; got $(ready_nodes)"
 fi
+if ((kubelet_registers)); then
+  # `up` ran the bootstrap-token service again: a new token, the first one revoked, and the
+  # 4th node joined with the new one. The client CSRs: 3 by the first token, 1 by the second.
+  check_joined "${NODES4[@]}"
+  [[ "$TOKEN_ID" != "$TOKEN_ID1" ]] || fail "up did not rotate the bootstrap token"
+  csrs=$("${MKCTL[@]}" get csr --no-headers)
+  [[ "$(awk -v r="system:bootstrap:$TOKEN_ID1" '$4 == r' <<<"$csrs" | wc -l)" == 3 &&
+    "$(awk -v r="system:bootstrap:$TOKEN_ID" '$4 == r' <<<"$csrs" | wc -l)" == 1 ]] ||
+    fail "expected 3 node CSRs by token $TOKEN_ID1 and 1 by $TOKEN_ID: $csrs"
+fi
 say "--scale node=4: nodes ${NODES4[*]}"
 # The running pod was left alone by the scale.
 [[ "$(pod_phase)" == Running ]] || fail "photoview-pod not Running after the scale"
@@ -256,13 +305,17 @@ if ((kubelet_registers)); then
   wait_for 60 bash -c "(( \$(${MKCTL[*]} get nodes --no-headers 2>/dev/null | awk '\$2 == \"Ready\"' | wc -l) == 4 ))" ||
     fail "4 Ready nodes expected after recreating the node containers; got $(ready_nodes)"
   (($("${MKCTL[@]}" get nodes --no-headers | wc -l) == 4)) || fail "recreating the node containers added nodes"
+  # Their kubeconfigs (in their root dirs) are kept: no new client CSR. A container that got
+  # another IP asks for a serving certificate naming it (a new kubelet-serving CSR).
+  (($("${MKCTL[@]}" get csr --no-headers | awk '$3 == "kubernetes.io/kube-apiserver-client-kubelet"' | wc -l) == 4)) ||
+    fail "recreated nodes joined again instead of keeping their kubeconfigs: $("${MKCTL[@]}" get csr)"
   sleep 3
   [[ "$(pod_phase)" == Running ]] || fail "photoview-pod not Running after its node's container was recreated"
   rc1=$(restarts)
   if [[ "$rc1" != "$rc0" ]]; then
     note "photoview-pod restarted ($rc0 → $rc1) when its kubelet's container was recreated (expected: adopted)"
   fi
-  say "recreated node containers kept their node names; photoview-pod still Running (restarts $rc0 → $rc1)"
+  say "recreated node containers kept their node names and kubeconfigs; photoview-pod still Running (restarts $rc0 → $rc1)"
 fi
 
 # --- a stopped node container goes NotReady -------------------------------------------------
