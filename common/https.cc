@@ -77,7 +77,13 @@ bool TrustCerts(SSL_CTX& ctx, const std::string& ca_pem) {
 
 bool RequireClientCerts(SSL_CTX& ctx, const std::string& cert_pem, const std::string& key_pem,
                         const std::string& client_ca_pem) {
-  if (!UseCertAndKey(ctx, cert_pem, key_pem) || !TrustCerts(ctx, client_ca_pem)) return false;
+  return UseCertAndKey(ctx, cert_pem, key_pem) && RequireClientCertsFrom(ctx, client_ca_pem);
+}
+
+bool RequireClientCertsFrom(SSL_CTX& ctx, const std::string& client_ca_pem) {
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (!TrustCerts(ctx, client_ca_pem)) return false;
   SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   // Session resumption with client verification needs a session id context.
   static const unsigned char kSessionContext[] = "mk";

@@ -39,6 +39,10 @@ bool TrustCerts(SSL_CTX& ctx, const std::string& ca_pem);
 // SSL_VERIFY_PEER|SSL_VERIFY_FAIL_IF_NO_PEER_CERT. False when something does not load.
 bool RequireClientCerts(SSL_CTX& ctx, const std::string& cert_pem, const std::string& key_pem,
                         const std::string& client_ca_pem);
+// The same without a certificate of its own (TLS 1.2 at least, client certificates from
+// `client_ca_pem` required), for a server whose certificate comes later through
+// SSL_CTX_set_cert_cb (the kubelet waiting for its serving certificate).
+bool RequireClientCertsFrom(SSL_CTX& ctx, const std::string& client_ca_pem);
 
 // The client certificate of the request's TLS connection, PEM ("" when there is none).
 std::string PeerCertPem(const httplib::Request& req);

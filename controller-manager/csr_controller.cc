@@ -22,13 +22,6 @@ void AddCondition(api::CertificateSigningRequest* csr, const std::string& type,
   c->set_last_transition_time(mk::FormatTime(now));
 }
 
-bool HasDecision(const api::CertificateSigningRequest& csr) {
-  for (const auto& c : csr.status().conditions()) {
-    if (c.type() == "Approved" || c.type() == "Denied") return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 CsrController::CsrController(ApiClient* client, Informer* csr_informer, Informer* node_informer,

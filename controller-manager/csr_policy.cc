@@ -98,6 +98,13 @@ bool IsApproved(const api::CertificateSigningRequest& csr) {
   return HasCondition(csr, "Approved") && !IsFinished(csr);
 }
 
+bool HasDecision(const api::CertificateSigningRequest& csr) {
+  for (const auto& c : csr.status().conditions()) {
+    if (c.type() == "Approved" || c.type() == "Denied") return true;
+  }
+  return false;
+}
+
 bool IsFinished(const api::CertificateSigningRequest& csr) {
   return HasCondition(csr, "Denied") || HasCondition(csr, "Failed");
 }

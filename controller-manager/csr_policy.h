@@ -33,6 +33,8 @@ inline constexpr char kApiserverClientSigner[] = "kubernetes.io/kube-apiserver-c
 bool IsApproved(const api::CertificateSigningRequest& csr);
 // Denied or Failed: nothing more happens to it.
 bool IsFinished(const api::CertificateSigningRequest& csr);
+// Someone approved or denied it (whatever the condition's status).
+bool HasDecision(const api::CertificateSigningRequest& csr);
 
 // Why `csr` may be auto-approved ("" when it may not). `node` is the Node named by the CSR's
 // common name (nullptr if absent; needed for serving certificates).

@@ -73,12 +73,7 @@ LogServer::LogServer(ContainerRuntime* runtime, ContainerFinder find, ServerTls 
     if (!tls.cert_pem.empty()) {
       return RequireClientCerts(ctx, tls.cert_pem, tls.key_pem, tls.client_ca_pem);
     }
-    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-    if (!TrustCerts(ctx, tls.client_ca_pem)) return false;
-    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-    static const unsigned char kSessionContext[] = "mk";
-    SSL_CTX_set_session_id_context(&ctx, kSessionContext, sizeof(kSessionContext) - 1);
+    if (!RequireClientCertsFrom(ctx, tls.client_ca_pem)) return false;
     SSL_CTX_set_cert_cb(&ctx, &CertSlot::Use, slot);
     return true;
   });

@@ -41,39 +41,29 @@ absl::StatusOr<pki::CertAndKey> LoadOrRequestServingCert(ApiClient* client,
                                                          const ServingCertRequest& req,
                                                          const BootstrapOptions& opts) {
   if (absl::StatusOr<pki::CertAndKey> kept = LoadKept(req); kept.ok()) return kept;
-  absl::StatusOr<std::string> key = pki::GenerateKey();
-  if (!key.ok()) return key.status();
-  absl::StatusOr<std::string> request =
-      pki::CreateCsr(*key, "system:node:" + req.node_name, {"system:nodes"}, Sorted(req.dns_names),
-                     Sorted(req.ips));
-  if (!request.ok()) return request.status();
-  api::CertificateSigningRequest csr;
-  csr.set_api_version("certificates.k8s.io/v1");
-  csr.set_kind("CertificateSigningRequest");
-  csr.mutable_metadata()->set_generate_name("csr-");
-  csr.mutable_spec()->set_request(*request);
-  csr.mutable_spec()->set_signer_name("kubernetes.io/kubelet-serving");
-  for (const char* u : {"digital signature", "key encipherment", "server auth"}) {
-    csr.mutable_spec()->add_usages(u);
-  }
-  absl::StatusOr<ObjectPtr> created = client->Create("certificatesigningrequests", "", csr);
-  if (!created.ok()) return created.status();
-  const std::string name =
-      static_cast<const api::CertificateSigningRequest&>(**created).metadata().name();
-  MK_LOG(I) << "requested a serving certificate: certificatesigningrequest " << name;
-  absl::StatusOr<std::string> cert = WaitForCertificate(client, name, opts);
-  if (!cert.ok()) return cert.status();
-  if (absl::Status s = pki::CheckKeyMatchesCert(*cert, *key); !s.ok()) return s;
+  absl::StatusOr<pki::CertAndKey> pair =
+      RequestCertificate(client,
+                         {"csr-",
+                          "kubernetes.io/kubelet-serving",
+                          {"digital signature", "key encipherment", "server auth"},
+                          "system:node:" + req.node_name,
+                          {"system:nodes"},
+                          Sorted(req.dns_names),
+                          Sorted(req.ips),
+                          ""},
+                         opts);
+  if (!pair.ok()) return pair.status();
   std::error_code ec;
   std::filesystem::create_directories(req.dir, ec);
-  if (absl::Status s = pki::WriteFileAtomic(req.dir + "/kubelet-server.key", *key, 0600); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = pki::WriteFileAtomic(req.dir + "/kubelet-server.crt", *cert, 0644);
+  if (absl::Status s = pki::WriteFileAtomic(req.dir + "/kubelet-server.key", pair->key_pem, 0600);
       !s.ok()) {
     return s;
   }
-  return pki::CertAndKey{*cert, *key};
+  if (absl::Status s = pki::WriteFileAtomic(req.dir + "/kubelet-server.crt", pair->cert_pem, 0644);
+      !s.ok()) {
+    return s;
+  }
+  return pair;
 }
 
 }  // namespace mk::kubelet

@@ -25,8 +25,7 @@ bool UsableCredentials(const std::string& path) {
          pki::CheckKeyMatchesCert(creds->cert_pem, creds->key_pem).ok();
 }
 
-}  // namespace
-
+// Waits for the CSR `name` to be signed; its certificate PEM.
 absl::StatusOr<std::string> WaitForCertificate(ApiClient* client, const std::string& name,
                                                const BootstrapOptions& opts) {
   absl::Time deadline = absl::Now() + opts.timeout;
@@ -55,6 +54,38 @@ absl::StatusOr<std::string> WaitForCertificate(ApiClient* client, const std::str
       absl::StrCat("certificate signing request ", name, " was not signed in time"));
 }
 
+}  // namespace
+
+absl::StatusOr<pki::CertAndKey> RequestCertificate(ApiClient* client, const CertificateRequest& req,
+                                                   const BootstrapOptions& opts) {
+  absl::StatusOr<std::string> key = pki::GenerateKey();
+  if (!key.ok()) return key.status();
+  absl::StatusOr<std::string> request =
+      pki::CreateCsr(*key, req.user, req.groups, req.dns_names, req.ips);
+  if (!request.ok()) return request.status();
+  api::CertificateSigningRequest csr;
+  csr.set_api_version("certificates.k8s.io/v1");
+  csr.set_kind("CertificateSigningRequest");
+  csr.mutable_metadata()->set_generate_name(req.generate_name);
+  csr.mutable_spec()->set_request(*request);
+  csr.mutable_spec()->set_signer_name(req.signer);
+  for (const std::string& u : req.usages) csr.mutable_spec()->add_usages(u);
+  absl::StatusOr<ObjectPtr> created = client->Create("certificatesigningrequests", "", csr);
+  if (!created.ok()) {
+    return absl::Status(created.status().code(),
+                        absl::StrCat("submitting a certificate signing request to ", req.signer,
+                                     ": ", created.status().message()));
+  }
+  const std::string name =
+      static_cast<const api::CertificateSigningRequest&>(**created).metadata().name();
+  MK_LOG(I) << req.log_prefix << "submitted certificate signing request " << name << " for "
+            << req.user << " (" << req.signer << ")";
+  absl::StatusOr<std::string> cert = WaitForCertificate(client, name, opts);
+  if (!cert.ok()) return cert.status();
+  if (absl::Status s = pki::CheckKeyMatchesCert(*cert, *key); !s.ok()) return s;
+  return pki::CertAndKey{*std::move(cert), *std::move(key)};
+}
+
 absl::Status EnsureNodeCredentials(const BootstrapOptions& opts) {
   if (UsableCredentials(opts.kubeconfig_path)) return absl::OkStatus();
   if (opts.bootstrap_kubeconfig_path.empty()) return absl::OkStatus();  // the caller reports
@@ -65,32 +96,19 @@ absl::Status EnsureNodeCredentials(const BootstrapOptions& opts) {
       NewGrpcApiClientFromKubeconfig(opts.bootstrap_kubeconfig_path, opts.apiserver_override);
   if (!client.ok()) return client.status();
 
-  absl::StatusOr<std::string> key = pki::GenerateKey();
-  if (!key.ok()) return key.status();
   const std::string user = kNodeUserPrefix + opts.node_name;
-  absl::StatusOr<std::string> request = pki::CreateCsr(*key, user, {"system:nodes"});
-  if (!request.ok()) return request.status();
-  api::CertificateSigningRequest csr;
-  csr.set_api_version("certificates.k8s.io/v1");
-  csr.set_kind("CertificateSigningRequest");
-  csr.mutable_metadata()->set_generate_name("node-csr-");
-  csr.mutable_spec()->set_request(*request);
-  csr.mutable_spec()->set_signer_name("kubernetes.io/kube-apiserver-client-kubelet");
-  for (const char* u : {"digital signature", "key encipherment", "client auth"}) {
-    csr.mutable_spec()->add_usages(u);
-  }
-  absl::StatusOr<ObjectPtr> created = (*client)->Create("certificatesigningrequests", "", csr);
-  if (!created.ok()) {
-    return absl::Status(created.status().code(),
-                        absl::StrCat("submitting the node's certificate signing request: ",
-                                     created.status().message()));
-  }
-  const std::string name =
-      static_cast<const api::CertificateSigningRequest&>(**created).metadata().name();
-  MK_LOG(I) << "bootstrap: submitted certificate signing request " << name << " for " << user;
-  absl::StatusOr<std::string> cert = WaitForCertificate(client->get(), name, opts);
-  if (!cert.ok()) return cert.status();
-  if (absl::Status s = pki::CheckKeyMatchesCert(*cert, *key); !s.ok()) return s;
+  absl::StatusOr<pki::CertAndKey> pair =
+      RequestCertificate(client->get(),
+                         {"node-csr-",
+                          "kubernetes.io/kube-apiserver-client-kubelet",
+                          {"digital signature", "key encipherment", "client auth"},
+                          user,
+                          {"system:nodes"},
+                          {},
+                          {},
+                          "bootstrap: "},
+                         opts);
+  if (!pair.ok()) return pair.status();
 
   KubeconfigNames names;
   names.user = user;
@@ -98,8 +116,8 @@ absl::Status EnsureNodeCredentials(const BootstrapOptions& opts) {
   creds.server = boot->server;
   creds.grpc_server = boot->grpc_server;
   creds.ca_pem = boot->ca_pem;
-  creds.cert_pem = *cert;
-  creds.key_pem = *key;
+  creds.cert_pem = pair->cert_pem;
+  creds.key_pem = pair->key_pem;
   if (absl::Status s =
           pki::WriteFileAtomic(opts.kubeconfig_path, RenderKubeconfig(names, creds), 0600);
       !s.ok()) {

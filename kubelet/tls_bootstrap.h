@@ -11,10 +11,12 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/pki.h"
 
 namespace mk {
 class ApiClient;
@@ -35,9 +37,20 @@ struct BootstrapOptions {
 // OK when `kubeconfig_path` holds (or now holds) a usable node credential.
 absl::Status EnsureNodeCredentials(const BootstrapOptions& opts);
 
-// Waits for the CSR `name` to be signed and returns the certificate PEM (exposed for the
-// kubelet's serving certificate, which is requested the same way).
-absl::StatusOr<std::string> WaitForCertificate(ApiClient* client, const std::string& name,
-                                               const BootstrapOptions& opts);
+// One certificate by a CSR: a new key, a CertificateSigningRequest for `user` in `groups`
+// (with the given names) to `signer`, submitted with `client`, then waiting for it to be
+// signed (Denied/Failed are errors). Shared by the client bootstrap and the serving
+// certificate (kubelet/serving_cert.h).
+struct CertificateRequest {
+  std::string generate_name;  // "node-csr-", "csr-"
+  std::string signer;
+  std::vector<std::string> usages;
+  std::string user;
+  std::vector<std::string> groups;
+  std::vector<std::string> dns_names, ips;
+  std::string log_prefix;  // "bootstrap: "
+};
+absl::StatusOr<pki::CertAndKey> RequestCertificate(ApiClient* client, const CertificateRequest& req,
+                                                   const BootstrapOptions& opts);
 
 }  // namespace mk::kubelet
